@@ -1,0 +1,228 @@
+//! The JSON wire types of Baton's HTTP API, version 1 (`/api/v1/...`).
+//!
+//! The server serializes these and the widget deserializes them (and the other way round for
+//! requests), so both sides always agree. Field names are part of the public API: changing one
+//! is a breaking change that shows up in the wire-format tests.
+
+use serde::{Deserialize, Serialize};
+
+use crate::reference::TicketRef;
+use crate::transcript::Transcript;
+
+/// Longest name accepted in a handoff, in characters.
+pub const MAX_NAME_CHARS: usize = 200;
+/// Longest email address accepted (RFC 5321 path limit).
+pub const MAX_EMAIL_CHARS: usize = 254;
+/// Longest customer message accepted, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 10_000;
+/// Longest search query the server looks at, in characters; the rest is ignored.
+pub const MAX_QUERY_CHARS: usize = 200;
+
+/// `GET /api/v1/site`: what the widget needs to draw itself.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteInfo {
+    pub id: String,
+    pub name: String,
+    pub greeting: String,
+    /// CSS colour such as `#2557d6`.
+    pub brand_color: String,
+    pub default_locale: String,
+    pub locales: Vec<String>,
+}
+
+/// A piece of a snippet: plain text, highlighted where it matched the query.
+///
+/// Snippets are structured so that no HTML from content ever reaches the widget's DOM.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fragment {
+    pub text: String,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub highlight: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// One search result.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub category: String,
+    pub snippet: Vec<Fragment>,
+}
+
+/// `GET /api/v1/search?q=&locale=&limit=`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchResponse {
+    /// The query as the server understood it (trimmed and truncated).
+    pub query: String,
+    /// How many articles matched in all (more than `hits` holds when limited).
+    pub total: u64,
+    pub hits: Vec<SearchHit>,
+}
+
+/// `GET /api/v1/articles/{slug}`: an article ready to show.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Article {
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub category: String,
+    /// Sanitized HTML rendered from the article's Markdown on the server.
+    pub html: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated: Option<String>,
+}
+
+/// `POST /api/v1/handoffs`: the customer asks for a person. Sent with an `Idempotency-Key`
+/// header so that a retry never creates a second ticket.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandoffRequest {
+    /// The site id from the embedding script tag (`data-site`).
+    pub site: String,
+    pub name: String,
+    pub email: String,
+    pub message: String,
+    #[serde(default)]
+    pub transcript: Transcript,
+}
+
+/// The answer to a stored handoff.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandoffResponse {
+    /// What the customer quotes when they write again.
+    pub reference: TicketRef,
+    /// When the ticket was stored, RFC 3339 in UTC.
+    pub created_at: String,
+}
+
+/// A field of a request that is not acceptable, and why, in words for the customer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl HandoffRequest {
+    /// Checks the fields a customer fills in. The widget runs the same check before sending,
+    /// and the server runs it again before storing anything.
+    pub fn validate(&self) -> Result<(), FieldError> {
+        let err = |field: &str, message: String| {
+            Err(FieldError {
+                field: field.to_owned(),
+                message,
+            })
+        };
+        let name = self.name.trim();
+        if name.is_empty() {
+            return err("name", "Please tell us your name.".into());
+        }
+        if name.chars().count() > MAX_NAME_CHARS {
+            return err("name", format!("A name can be at most {MAX_NAME_CHARS} characters."));
+        }
+        if !is_plausible_email(self.email.trim()) {
+            return err("email", "Please enter a valid email address, like name@example.com.".into());
+        }
+        let message = self.message.trim();
+        if message.is_empty() {
+            return err("message", "Please describe what you need help with.".into());
+        }
+        if message.chars().count() > MAX_MESSAGE_CHARS {
+            return err(
+                "message",
+                format!("A message can be at most {MAX_MESSAGE_CHARS} characters."),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// A deliberately simple address check: one `@`, a non-empty local part, a domain with a dot,
+/// no spaces or control characters, at most [`MAX_EMAIL_CHARS`]. Delivery is the real test.
+pub fn is_plausible_email(email: &str) -> bool {
+    if email.is_empty() || email.chars().count() > MAX_EMAIL_CHARS {
+        return false;
+    }
+    if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return false;
+    }
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..")
+}
+
+/// The body of every error answer: `{ "error": { "code": "...", "message": "..." } }`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// A stable machine-readable `code` and a message for people.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn request() -> HandoffRequest {
+        HandoffRequest {
+            site: "demo".into(),
+            name: "Ada".into(),
+            email: "ada@example.com".into(),
+            message: "My hub blinks red.".into(),
+            transcript: Transcript::default(),
+        }
+    }
+
+    #[test]
+    fn a_complete_handoff_is_valid() {
+        assert_eq!(request().validate(), Ok(()));
+    }
+
+    #[test]
+    fn each_missing_or_bad_field_is_named() {
+        let field = |r: HandoffRequest| r.validate().map_err(|e| e.field);
+        assert_eq!(field(HandoffRequest { name: "  ".into(), ..request() }), Err("name".into()));
+        assert_eq!(field(HandoffRequest { email: "ada".into(), ..request() }), Err("email".into()));
+        assert_eq!(field(HandoffRequest { message: "".into(), ..request() }), Err("message".into()));
+        let long = "x".repeat(MAX_MESSAGE_CHARS + 1);
+        assert_eq!(field(HandoffRequest { message: long, ..request() }), Err("message".into()));
+    }
+
+    #[test]
+    fn email_check_accepts_real_addresses_and_rejects_junk() {
+        for ok in ["a@b.co", "first.last+tag@sub.example.org"] {
+            assert!(is_plausible_email(ok), "{ok}");
+        }
+        for bad in ["", "a", "a@b", "@b.co", "a@b..co", "a b@c.co", "a@b.co.", "a@@b.co"] {
+            assert!(!is_plausible_email(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn snippet_fragments_omit_highlight_when_false() {
+        let plain = Fragment { text: "hub".into(), highlight: false };
+        let hit = Fragment { text: "reset".into(), highlight: true };
+        assert_eq!(serde_json::to_string(&plain).expect("json"), r#"{"text":"hub"}"#);
+        assert_eq!(
+            serde_json::to_string(&hit).expect("json"),
+            r#"{"text":"reset","highlight":true}"#
+        );
+    }
+}
