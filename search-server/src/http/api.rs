@@ -1,0 +1,181 @@
+//! Handlers of `/healthz` and `/api/v1/...`: parse, call one function, map the result.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use baton_core::api::{Article, HandoffRequest, HandoffResponse, SearchResponse, SiteInfo};
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use super::error::{ApiError, ApiJson, ApiQuery};
+use crate::search::MAX_LIMIT;
+use crate::storage::{HandoffOutcome, StorageError};
+
+/// Hits returned when the request does not say.
+pub const DEFAULT_LIMIT: usize = 10;
+
+/// Longest accepted `Idempotency-Key`, in characters.
+pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 200;
+
+#[derive(Debug, Serialize)]
+pub struct Health {
+    pub status: &'static str,
+    pub content_version: String,
+}
+
+pub async fn healthz(State(state): State<AppState>) -> Json<Health> {
+    Json(Health {
+        status: "ok",
+        content_version: state.knowledge.current().library.version.clone(),
+    })
+}
+
+pub async fn site(State(state): State<AppState>) -> Json<SiteInfo> {
+    Json(state.knowledge.current().library.site.info())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SearchParams {
+    q: Option<String>,
+    locale: Option<String>,
+    limit: Option<String>,
+}
+
+pub async fn search(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<SearchParams>,
+) -> Result<Json<SearchResponse>, ApiError> {
+    let Some(q) = params.q.filter(|q| !q.trim().is_empty()) else {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "missing_query",
+            "Add what to search for as `q`, like /api/v1/search?q=reset+password.",
+        ));
+    };
+    let limit = match params.limit.as_deref().map(str::trim) {
+        None | Some("") => DEFAULT_LIMIT,
+        Some(text) => text
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_query",
+                    format!("`limit` must be a whole number from 1 to {MAX_LIMIT}."),
+                )
+            })?,
+    };
+    let knowledge = state.knowledge.current();
+    let library = &knowledge.library;
+    let locale = library.site.resolve_locale(params.locale.as_deref());
+    knowledge
+        .index
+        .search(library, locale, &q, limit.min(MAX_LIMIT))
+        .map(Json)
+        .map_err(|e| ApiError::internal(&e))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ArticleParams {
+    locale: Option<String>,
+}
+
+pub async fn article(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    ApiQuery(params): ApiQuery<ArticleParams>,
+) -> Result<Json<Article>, ApiError> {
+    let knowledge = state.knowledge.current();
+    let library = &knowledge.library;
+    let locale = library.site.resolve_locale(params.locale.as_deref());
+    library
+        .article(locale, &slug)
+        .map(|a| Json(a.to_api()))
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "article_not_found",
+                format!("There is no article '{slug}' in '{locale}'."),
+            )
+        })
+}
+
+pub async fn create_handoff(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<HandoffRequest>,
+) -> Result<Response, ApiError> {
+    let key = idempotency_key(&headers)?;
+    request.validate().map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            e.to_string(),
+        )
+    })?;
+    let knowledge = state.knowledge.current();
+    let site = &knowledge.library.site;
+    if request.site != site.id {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_site",
+            format!("This server does not serve the site '{}'.", request.site),
+        ));
+    }
+    let locale = site.resolve_locale(request.transcript.locale.as_deref());
+    let outcome = state
+        .storage
+        .create_handoff(
+            &request,
+            locale,
+            key.as_deref(),
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .map_err(|e| match e {
+            StorageError::Conflict => ApiError::new(
+                StatusCode::CONFLICT,
+                "idempotency_key_conflict",
+                "This Idempotency-Key was already used for a different request; \
+                 use a new key for a new request.",
+            ),
+            other => ApiError::internal(&other),
+        })?;
+    let status = match &outcome {
+        HandoffOutcome::Created(t) => {
+            tracing::info!(reference = %t.reference, site = %t.site, "ticket stored");
+            StatusCode::CREATED
+        }
+        HandoffOutcome::Replayed(_) => StatusCode::OK,
+    };
+    let ticket = outcome.ticket();
+    let body = HandoffResponse {
+        reference: ticket.reference.clone(),
+        created_at: ticket.created_at.clone(),
+    };
+    Ok((status, Json(body)).into_response())
+}
+
+/// The `Idempotency-Key` header, if sent: 1 to 200 visible ASCII characters.
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let bytes = value.as_bytes();
+    let valid = !bytes.is_empty()
+        && bytes.len() <= MAX_IDEMPOTENCY_KEY_CHARS
+        && bytes.iter().all(u8::is_ascii_graphic);
+    if !valid {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_idempotency_key",
+            format!(
+                "Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_CHARS} visible ASCII \
+                 characters, such as a UUID."
+            ),
+        ));
+    }
+    Ok(Some(String::from_utf8_lossy(bytes).into_owned()))
+}

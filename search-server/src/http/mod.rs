@@ -1,0 +1,89 @@
+//! The HTTP API: the only module that knows axum.
+//!
+//! [`app`] builds the whole router, so tests drive it with `tower::ServiceExt::oneshot` and
+//! `baton serve` binds it to a socket.
+
+pub mod api;
+pub mod error;
+pub mod widget;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::header::{CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
+use axum::http::{HeaderName, HeaderValue, Method};
+use axum::routing::{get, post};
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::knowledge::LiveKnowledge;
+use crate::storage::Storage;
+use error::ApiError;
+
+/// Largest request body, except where a route says otherwise.
+pub const DEFAULT_BODY_LIMIT: usize = 16 * 1024;
+/// Largest handoff body (the transcript can be long).
+pub const HANDOFF_BODY_LIMIT: usize = 256 * 1024;
+
+/// What every handler can reach.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub knowledge: Arc<LiveKnowledge>,
+    pub storage: Storage,
+    /// Where the built widget is (`loader.js`, hashed `.js` and `.wasm` files).
+    pub widget_dir: PathBuf,
+    /// An HTML file served at `/` (the demo page), if any.
+    pub host_page: Option<PathBuf>,
+}
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> Router {
+    let knowledge = Arc::clone(&state.knowledge);
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::predicate(move |origin, _| {
+            let current = knowledge.current();
+            current
+                .library
+                .site
+                .allowed_origins
+                .iter()
+                .any(|allowed| allowed.as_bytes() == origin.as_bytes())
+        }))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([CONTENT_TYPE, HeaderName::from_static("idempotency-key")]);
+
+    Router::new()
+        .route("/", get(widget::root))
+        .route("/healthz", get(api::healthz))
+        .route("/api/v1/site", get(api::site))
+        .route("/api/v1/search", get(api::search))
+        .route("/api/v1/articles/{slug}", get(api::article))
+        .route(
+            "/api/v1/handoffs",
+            post(api::create_handoff).layer(DefaultBodyLimit::max(HANDOFF_BODY_LIMIT)),
+        )
+        .merge(widget::router(&state.widget_dir))
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(DEFAULT_BODY_LIMIT))
+        .layer(SetResponseHeaderLayer::overriding(
+            X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(CompressionLayer::new())
+        .layer(cors)
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found()
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::method_not_allowed()
+}

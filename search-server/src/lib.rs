@@ -1,0 +1,24 @@
+//! The `baton` server: CLI, content pipeline, search index, storage and HTTP API.
+//!
+//! The binary (`main.rs`) only parses arguments and reports errors; everything else lives here
+//! so that tests drive it directly:
+//!
+//! - [`cli`]: the command line (`baton serve`, `baton ticket show`).
+//! - [`commands`]: what each subcommand does.
+//! - [`config`]: `site.toml`, the site's settings.
+//! - [`content`]: articles (TOML front matter + Markdown) loaded into a [`content::Library`].
+//! - [`search`]: the only module that knows tantivy.
+//! - [`knowledge`]: the published library with its index, swapped atomically.
+//! - [`storage`]: the only module with SQL.
+//! - [`http`]: the only module that knows axum.
+//! - [`diagnostic`]: errors that point at a place in a file.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod content;
+pub mod diagnostic;
+pub mod http;
+pub mod knowledge;
+pub mod search;
+pub mod storage;

@@ -1,0 +1,151 @@
+//! The `baton` binary as scripts and the end-to-end tests use it.
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use baton_core::api::HandoffRequest;
+use baton_server::storage::Storage;
+
+fn baton() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_baton"))
+}
+
+#[tokio::test]
+async fn ticket_show_prints_the_stored_ticket_as_json() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let storage = Storage::open(dir.path()).await.expect("storage");
+    let request: HandoffRequest = serde_json::from_value(serde_json::json!({
+        "site": "demo", "name": "Ada", "email": "ada@example.com", "message": "Help",
+        "transcript": {"version": 1, "events": [
+            {"type": "search", "at_ms": 1, "query": "reset", "result_count": 0}
+        ]}
+    }))
+    .expect("request");
+    let outcome = storage
+        .create_handoff(&request, "en", None, time::OffsetDateTime::now_utc())
+        .await
+        .expect("stored");
+    storage.close().await;
+    let reference = outcome.ticket().reference.to_string();
+
+    let output = baton()
+        .args(["ticket", "show", &reference.to_lowercase(), "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(json["reference"], reference);
+    assert_eq!(json["site"], "demo");
+    assert_eq!(json["email"], "ada@example.com");
+    assert_eq!(json["summary"], "Searched 'reset' (no results).");
+    assert_eq!(json["transcript"]["events"][0]["query"], "reset");
+    for key in ["name", "message", "locale", "created_at"] {
+        assert!(json[key].is_string(), "{key} missing: {json}");
+    }
+}
+
+#[tokio::test]
+async fn ticket_show_of_an_unknown_reference_fails_with_a_message() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    Storage::open(dir.path())
+        .await
+        .expect("storage")
+        .close()
+        .await;
+    let output = baton()
+        .args(["ticket", "show", "K7QM-4XRT", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no ticket K7QM-4XRT"), "{stderr}");
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn ticket_show_without_a_database_says_so() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let output = baton()
+        .args(["ticket", "show", "K7QM-4XRT", "--data-dir"])
+        .arg(dir.path().join("nothing-here"))
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no database"), "{stderr}");
+}
+
+#[test]
+fn serve_announces_its_address_answers_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let content = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/content");
+    let mut child = baton()
+        .args(["serve", "--addr", "127.0.0.1:0", "--log-format", "json"])
+        .arg("--content-dir")
+        .arg(&content)
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .arg("--widget-dir")
+        .arg(dir.path().join("no-widget"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("reads");
+    let addr = line
+        .trim()
+        .strip_prefix("baton listening on http://")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+
+    let mut stream = TcpStream::connect(&addr).expect("connects");
+    write!(
+        stream,
+        "GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("writes");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("reads");
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("\"status\":\"ok\""), "{response}");
+    assert!(dir.path().join("data/baton.sqlite3").is_file());
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let status = child.wait().expect("exits");
+    assert!(status.success(), "{status}");
+}
+
+#[test]
+fn serve_refuses_broken_content_with_the_place_of_the_problem() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("site.toml"),
+        "id = \"x\"\nnmae = \"typo\"\n",
+    )
+    .expect("write");
+    let output = baton()
+        .args(["serve", "--addr", "127.0.0.1:0", "--content-dir"])
+        .arg(dir.path())
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("site.toml:2:1"), "{stderr}");
+}
