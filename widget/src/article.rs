@@ -1,0 +1,168 @@
+//! One article, read inside the widget. Links to other articles open here too.
+
+use baton_core::api::Article;
+use leptos::html;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, MouseEvent};
+
+use crate::app::Env;
+use crate::session::{Screen, now_ms};
+
+#[derive(Clone, Debug, PartialEq)]
+enum Loaded {
+    Loading,
+    Ready(Article),
+    Failed(String),
+}
+
+#[component]
+pub fn ArticleView(env: Env, slug: String) -> impl IntoView {
+    let state = RwSignal::new(Loaded::Loading);
+    let heading = NodeRef::<html::H2>::new();
+
+    let load = move |slug: String| {
+        state.set(Loaded::Loading);
+        let api = env.api.get_value();
+        let locale = env.locale.get_untracked();
+        spawn_local(async move {
+            let next = match api.article(&slug, &locale, None).await {
+                Ok(article) => {
+                    env.transcript.update(|t| {
+                        t.record_article(now_ms(), &article.slug, &article.title);
+                    });
+                    request_animation_frame(move || {
+                        if let Some(h) = heading.get_untracked() {
+                            _ = h.focus();
+                        }
+                    });
+                    Loaded::Ready(article)
+                }
+                Err(error) => Loaded::Failed(error.message()),
+            };
+            // The customer may have left this view while the article loaded.
+            _ = state.try_set(next);
+        });
+    };
+    load(slug.clone());
+
+    let on_body_click = move |ev: MouseEvent| {
+        let Some(link) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<Element>().ok())
+            .and_then(|el| el.closest("a[href]").ok().flatten())
+        else {
+            return;
+        };
+        let href = link.get_attribute("href").unwrap_or_default();
+        if let Some(slug) = internal_slug(&href) {
+            ev.prevent_default();
+            env.screen.set(Screen::Article { slug });
+        } else if href.starts_with('#') {
+            // In-page anchors would change the host page's URL.
+            ev.prevent_default();
+        } else if href.starts_with("http://") || href.starts_with("https://") {
+            ev.prevent_default();
+            if let Some(window) = web_sys::window() {
+                _ = window.open_with_url_and_target_and_features(
+                    &href,
+                    "_blank",
+                    "noopener,noreferrer",
+                );
+            }
+        }
+    };
+    let back = move |_| env.screen.set(Screen::Search);
+
+    view! {
+        <div class="article-view">
+            <button type="button" class="back-button" on:click=back>
+                <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true">
+                    <path
+                        d="M15 6l-6 6 6 6"
+                        fill="none"
+                        stroke="currentColor"
+                        stroke-width="2"
+                        stroke-linecap="round"
+                        stroke-linejoin="round"
+                    />
+                </svg>
+                "Back to results"
+            </button>
+            {move || match state.get() {
+                Loaded::Loading => view! { <p class="hint" role="status">"Loading article…"</p> }.into_any(),
+                Loaded::Failed(message) => {
+                    let slug = slug.clone();
+                    view! {
+                        <div class="notice" role="alert">
+                            <span>{message}</span>
+                            <button type="button" class="link-button" on:click=move |_| load(slug.clone())>
+                                "Retry"
+                            </button>
+                        </div>
+                    }
+                        .into_any()
+                }
+                Loaded::Ready(article) => {
+                    view! {
+                        <article class="article">
+                            <p class="result-category">{article.category}</p>
+                            <h2 tabindex="-1" node_ref=heading>{article.title}</h2>
+                            <div class="article-body" inner_html=article.html on:click=on_body_click></div>
+                        </article>
+                    }
+                        .into_any()
+                }
+            }}
+        </div>
+    }
+}
+
+/// The slug a link inside an article points to, when it points to another article: a relative
+/// href such as `factory-reset-your-hub`, `./factory-reset-your-hub` or `…#section`.
+fn internal_slug(href: &str) -> Option<String> {
+    let path = href.strip_prefix("./").unwrap_or(href);
+    let path = path.split(['#', '?']).next()?;
+    let path = path.strip_suffix(".md").unwrap_or(path);
+    let is_slug = !path.is_empty()
+        && path
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    is_slug.then(|| path.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::internal_slug;
+
+    #[test]
+    fn relative_slug_links_stay_in_the_widget() {
+        assert_eq!(
+            internal_slug("factory-reset-your-hub"),
+            Some("factory-reset-your-hub".into())
+        );
+        assert_eq!(
+            internal_slug("./update-firmware#steps"),
+            Some("update-firmware".into())
+        );
+        assert_eq!(
+            internal_slug("pair-a-device.md"),
+            Some("pair-a-device".into())
+        );
+    }
+
+    #[test]
+    fn other_links_are_not_slugs() {
+        for href in [
+            "https://nimbus.example/shop",
+            "/pricing",
+            "#steps",
+            "mailto:a@b.co",
+            "",
+            "../x",
+        ] {
+            assert_eq!(internal_slug(href), None, "{href}");
+        }
+    }
+}
