@@ -5,10 +5,12 @@
 //! crate performs I/O, reads a clock or draws random numbers; callers pass such values in.
 //!
 //! - [`api`]: the JSON wire types of the HTTP API (`/api/v1/...`).
+//! - [`flow`]: guided troubleshooting flows: definition, engine, validation, diagrams.
 //! - [`transcript`]: the record of what a customer did, and the "what was tried" summary.
-//! - [`reference`]: human-friendly ticket references.
+//! - [`reference`](mod@reference): human-friendly ticket references.
 
 pub mod api;
+pub mod flow;
 pub mod reference;
 pub mod transcript;
 

@@ -8,6 +8,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use std::collections::BTreeMap;
+
+use crate::flow::{FlowRun, OutcomeKind, RecordedAnswer};
+
 /// The current transcript format. Bump it when the meaning of a field changes.
 pub const TRANSCRIPT_VERSION: u32 = 1;
 
@@ -65,6 +69,58 @@ pub enum TranscriptEvent {
         slug: String,
         title: String,
     },
+    /// The customer started a guided flow.
+    FlowStarted {
+        at_ms: u64,
+        flow_id: String,
+        title: String,
+    },
+    /// The customer answered a step of a flow (or passed a message, with no answer).
+    FlowStep {
+        at_ms: u64,
+        flow_id: String,
+        node_id: String,
+        /// The text the step showed.
+        prompt: String,
+        /// The answer as the customer saw or typed it: a choice label, `yes`/`no`, the text.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        answer: Option<String>,
+    },
+    /// A flow reached an outcome.
+    FlowOutcome {
+        at_ms: u64,
+        flow_id: String,
+        outcome: FlowOutcomeKind,
+        /// `priority high, team connectivity` for a handoff, the slug for an article.
+        #[serde(default)]
+        detail: String,
+        /// The host page's context the flow ran with, for the server to
+        /// [`replay`](crate::flow::replay) the path.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        context: BTreeMap<String, String>,
+        /// The answers on the path that led here, for the server to replay.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        path: Vec<RecordedAnswer>,
+    },
+}
+
+/// How a flow ended, as recorded in the transcript.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlowOutcomeKind {
+    Resolved,
+    Handoff,
+    Article,
+}
+
+impl FlowOutcomeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlowOutcomeKind::Resolved => "resolved",
+            FlowOutcomeKind::Handoff => "handoff",
+            FlowOutcomeKind::Article => "article",
+        }
+    }
 }
 
 impl TranscriptEvent {
@@ -73,7 +129,10 @@ impl TranscriptEvent {
         match self {
             TranscriptEvent::PageView { at_ms, .. }
             | TranscriptEvent::Search { at_ms, .. }
-            | TranscriptEvent::ArticleOpened { at_ms, .. } => *at_ms,
+            | TranscriptEvent::ArticleOpened { at_ms, .. }
+            | TranscriptEvent::FlowStarted { at_ms, .. }
+            | TranscriptEvent::FlowStep { at_ms, .. }
+            | TranscriptEvent::FlowOutcome { at_ms, .. } => *at_ms,
         }
     }
 }
@@ -112,7 +171,13 @@ impl Transcript {
     /// Records a search. Searching as you type produces a search per pause; when the new query
     /// only extends or trims the search recorded just before it, that search is replaced, so
     /// the transcript keeps what the customer meant ("router red"), not every keystroke.
-    pub fn record_search(&mut self, at_ms: u64, query: &str, result_count: u64, shown: &[ShownResult]) {
+    pub fn record_search(
+        &mut self,
+        at_ms: u64,
+        query: &str,
+        result_count: u64,
+        shown: &[ShownResult],
+    ) {
         let query = query.trim();
         if query.is_empty() {
             return;
@@ -145,6 +210,58 @@ impl Transcript {
         });
     }
 
+    /// Records that a flow was started.
+    pub fn record_flow_started(&mut self, at_ms: u64, flow_id: &str, title: &str) {
+        self.push(TranscriptEvent::FlowStarted {
+            at_ms,
+            flow_id: flow_id.to_owned(),
+            title: title.to_owned(),
+        });
+    }
+
+    /// Records a step of a flow: the prompt shown and the answer as the customer saw it.
+    pub fn record_flow_step(
+        &mut self,
+        at_ms: u64,
+        flow_id: &str,
+        node_id: &str,
+        prompt: &str,
+        answer: Option<&str>,
+    ) {
+        self.push(TranscriptEvent::FlowStep {
+            at_ms,
+            flow_id: flow_id.to_owned(),
+            node_id: node_id.to_owned(),
+            prompt: prompt.to_owned(),
+            answer: answer.map(str::to_owned),
+        });
+    }
+
+    /// Records the outcome a finished run reached, with the context and the answers that led
+    /// there, so that the server can [`replay`](crate::flow::replay) it. Does nothing while the
+    /// run is unfinished.
+    pub fn record_flow_outcome(&mut self, at_ms: u64, run: &FlowRun) {
+        let Some(outcome) = run.outcome() else {
+            return;
+        };
+        let (kind, detail) = match &outcome.kind {
+            OutcomeKind::Resolved { .. } => (FlowOutcomeKind::Resolved, String::new()),
+            OutcomeKind::Handoff { priority, team, .. } => (
+                FlowOutcomeKind::Handoff,
+                format!("priority {}, team {team}", priority.as_str()),
+            ),
+            OutcomeKind::Article { slug, .. } => (FlowOutcomeKind::Article, slug.clone()),
+        };
+        self.push(TranscriptEvent::FlowOutcome {
+            at_ms,
+            flow_id: run.flow().id.clone(),
+            outcome: kind,
+            detail,
+            context: run.context().clone(),
+            path: run.recorded_answers(),
+        });
+    }
+
     /// The searches made, in order.
     pub fn searches(&self) -> impl Iterator<Item = &str> {
         self.events.iter().filter_map(|e| match e {
@@ -163,10 +280,15 @@ impl Transcript {
 
     /// A short, deterministic account of what the customer already tried, for agents:
     /// `Searched 'router red' (3 results), opened 'Reset your hub'; searched 'refund' (no
-    /// results). Pages: /setup, /shop.` The same transcript always gives the same text.
+    /// results). Pages: /setup, /shop.` A guided flow reads as its answered prompts and its
+    /// outcome: `ran 'Wi-Fi troubleshooting': Restarted hub? → still failing; Firmware? → 4.2
+    /// → handoff, priority high, team connectivity`, or ends in `(not finished)`. The same
+    /// transcript always gives the same text.
     pub fn what_was_tried(&self) -> String {
         let mut steps: Vec<String> = Vec::new();
         let mut pages: Vec<&str> = Vec::new();
+        // The flow being summarized, and the index of its summary in `steps`.
+        let mut open_flow: Option<(&str, usize)> = None;
         for event in &self.events {
             match event {
                 TranscriptEvent::Search {
@@ -184,7 +306,9 @@ impl Transcript {
                 TranscriptEvent::ArticleOpened { title, .. } => {
                     let opened = format!("opened '{title}'");
                     match steps.last_mut() {
-                        Some(last) if last.starts_with("searched") || last.starts_with("opened") => {
+                        Some(last)
+                            if last.starts_with("searched") || last.starts_with("opened") =>
+                        {
                             last.push_str(", ");
                             last.push_str(&opened);
                         }
@@ -196,8 +320,42 @@ impl Transcript {
                         pages.push(url);
                     }
                 }
+                TranscriptEvent::FlowStarted { flow_id, title, .. } => {
+                    close_flow(&mut steps, open_flow.take());
+                    open_flow = Some((flow_id.as_str(), steps.len()));
+                    steps.push(format!("ran '{title}':"));
+                }
+                TranscriptEvent::FlowStep {
+                    flow_id,
+                    prompt,
+                    answer: Some(answer),
+                    ..
+                } => {
+                    if let Some(summary) = open_summary(&mut steps, open_flow, flow_id) {
+                        let sep = if summary.ends_with(':') { " " } else { "; " };
+                        summary.push_str(&format!("{sep}{} → {answer}", short_prompt(prompt)));
+                    }
+                }
+                TranscriptEvent::FlowStep { answer: None, .. } => {}
+                TranscriptEvent::FlowOutcome {
+                    flow_id,
+                    outcome,
+                    detail,
+                    ..
+                } => {
+                    if let Some(summary) = open_summary(&mut steps, open_flow, flow_id) {
+                        summary.push_str(if summary.ends_with(':') { " " } else { " → " });
+                        summary.push_str(outcome.as_str());
+                        if !detail.is_empty() {
+                            summary.push_str(", ");
+                            summary.push_str(detail);
+                        }
+                        open_flow = None;
+                    }
+                }
             }
         }
+        close_flow(&mut steps, open_flow);
         let mut out = if steps.is_empty() {
             "Nothing tried in the widget before asking for help.".to_owned()
         } else {
@@ -215,6 +373,48 @@ impl Transcript {
             out.push('.');
         }
         out
+    }
+}
+
+/// The summary of the flow still open, when `flow_id` is that flow.
+fn open_summary<'s>(
+    steps: &'s mut [String],
+    open_flow: Option<(&str, usize)>,
+    flow_id: &str,
+) -> Option<&'s mut String> {
+    match open_flow {
+        Some((open_id, index)) if open_id == flow_id => steps.get_mut(index),
+        _ => None,
+    }
+}
+
+/// Marks a flow left without an outcome.
+fn close_flow(steps: &mut [String], open_flow: Option<(&str, usize)>) {
+    if let Some(summary) = open_flow.and_then(|(_, index)| steps.get_mut(index)) {
+        if let Some(bare) = summary.strip_suffix(':') {
+            *summary = format!("{bare} (not finished)");
+        } else {
+            summary.push_str(" (not finished)");
+        }
+    }
+}
+
+/// Longest prompt quoted in the summary, in characters.
+const MAX_PROMPT_CHARS: usize = 60;
+
+/// The first line of a prompt without Markdown emphasis, cut to [`MAX_PROMPT_CHARS`].
+fn short_prompt(prompt: &str) -> String {
+    let line = prompt
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default()
+        .replace(['*', '`'], "");
+    let line = line.trim();
+    if line.chars().count() <= MAX_PROMPT_CHARS {
+        line.to_owned()
+    } else {
+        let cut: String = line.chars().take(MAX_PROMPT_CHARS - 1).collect();
+        format!("{}…", cut.trim_end())
     }
 }
 
@@ -246,7 +446,12 @@ mod tests {
         let mut t = Transcript::new(Some("en".into()));
         t.record_page_view(1, "/setup");
         t.record_page_view(2, "/setup");
-        t.record_search(3, "router blinking red", 3, &[shown("reset", "Reset your hub")]);
+        t.record_search(
+            3,
+            "router blinking red",
+            3,
+            &[shown("reset", "Reset your hub")],
+        );
         t.record_article(4, "reset", "Reset your hub");
         t.record_search(5, "warranty claim", 0, &[]);
         t.record_page_view(6, "/support");
@@ -295,5 +500,109 @@ mod tests {
         );
         let back: Transcript = serde_json::from_value(json).expect("parse");
         assert_eq!(back, t);
+    }
+
+    /// A run of a one-question flow `id` that ends in the outcome node written in `outcome`.
+    fn finished_run(id: &str, outcome: &str, context: &[(&str, &str)]) -> FlowRun {
+        let toml = format!(
+            "title = \"T\"\nstart = \"q\"\n[[nodes]]\nid = \"q\"\nkind = \"question\"\n\
+             text = \"What?\"\n[[nodes.choices]]\nid = \"hub\"\nlabel = \"Hub\"\nnext = \"end\"\n\
+             [[nodes]]\nid = \"end\"\n{outcome}\n"
+        );
+        let mut flow: crate::flow::Flow = toml::from_str(&toml).expect("test flow parses");
+        flow.id = id.into();
+        let context = context
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let mut run = FlowRun::start(&flow, &context).expect("starts");
+        run.answer(crate::flow::Answer::Choice("hub".into()))
+            .expect("answered");
+        run
+    }
+
+    #[test]
+    fn what_was_tried_tells_the_flow_path_and_outcome() {
+        let mut t = Transcript::new(Some("en".into()));
+        t.record_search(1, "wifi", 2, &[]);
+        t.record_flow_started(2, "hub-connectivity", "Wi-Fi troubleshooting");
+        t.record_flow_step(3, "hub-connectivity", "tip", "Read this first", None);
+        t.record_flow_step(
+            4,
+            "hub-connectivity",
+            "restart",
+            "Restarted hub",
+            Some("still failing"),
+        );
+        t.record_flow_step(
+            5,
+            "hub-connectivity",
+            "fw",
+            "**Firmware** version?",
+            Some("4.2"),
+        );
+        let handoff = "kind = \"handoff\"\npriority = \"high\"\nteam = \"connectivity\"";
+        t.record_flow_outcome(6, &finished_run("hub-connectivity", handoff, &[]));
+        assert_eq!(
+            t.what_was_tried(),
+            "Searched 'wifi' (2 results); ran 'Wi-Fi troubleshooting': Restarted hub → still failing; \
+             Firmware version? → 4.2 → handoff, priority high, team connectivity."
+        );
+    }
+
+    #[test]
+    fn an_unfinished_flow_says_so() {
+        let mut t = Transcript::default();
+        t.record_flow_started(1, "reset", "Reset");
+        t.record_flow_started(2, "billing", "Billing");
+        t.record_flow_step(3, "billing", "topic", "What about?", Some("Refund"));
+        t.record_flow_step(4, "other", "x", "Not this flow", Some("ignored"));
+        assert_eq!(
+            t.what_was_tried(),
+            "Ran 'Reset' (not finished); ran 'Billing': What about? → Refund (not finished)."
+        );
+        let mut t = Transcript::default();
+        t.record_flow_started(1, "orders", "Orders");
+        let article = "kind = \"article\"\narticle = \"track-your-order\"";
+        t.record_flow_outcome(2, &finished_run("orders", article, &[]));
+        assert_eq!(
+            t.what_was_tried(),
+            "Ran 'Orders': article, track-your-order."
+        );
+    }
+
+    #[test]
+    fn flow_events_have_a_stable_wire_format() {
+        let mut t = Transcript::default();
+        t.record_flow_started(1, "reset", "Reset");
+        t.record_flow_step(2, "reset", "q", "What?", Some("Hub"));
+        let run = finished_run("reset", "kind = \"resolved\"", &[("plan", "plus")]);
+        t.record_flow_outcome(3, &run);
+        let json = serde_json::to_value(&t.events).expect("serialize");
+        assert_eq!(
+            json,
+            serde_json::json!([
+                {"type": "flow_started", "at_ms": 1, "flow_id": "reset", "title": "Reset"},
+                {"type": "flow_step", "at_ms": 2, "flow_id": "reset", "node_id": "q",
+                 "prompt": "What?", "answer": "Hub"},
+                {"type": "flow_outcome", "at_ms": 3, "flow_id": "reset", "outcome": "resolved",
+                 "detail": "", "context": {"plan": "plus"},
+                 "path": [{"node_id": "q", "answer": {"type": "choice", "value": "hub"}}]}
+            ])
+        );
+        let back: Vec<TranscriptEvent> = serde_json::from_value(json).expect("parse");
+        assert_eq!(back, t.events);
+    }
+
+    #[test]
+    fn a_recorded_flow_outcome_replays_to_the_same_outcome() {
+        let mut t = Transcript::default();
+        let run = finished_run("reset", "kind = \"resolved\"", &[("plan", "free")]);
+        t.record_flow_outcome(1, &run);
+        let Some(TranscriptEvent::FlowOutcome { context, path, .. }) = t.events.last() else {
+            panic!("no outcome recorded");
+        };
+        let replayed = crate::flow::replay(run.flow(), context, path).expect("replays");
+        assert_eq!(Some(&replayed), run.outcome());
     }
 }
