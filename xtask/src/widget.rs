@@ -1,0 +1,210 @@
+//! `cargo xtask build-widget`: cargo (wasm32) → wasm-bindgen → wasm-opt → content-hashed files in
+//! `dist/widget/`, plus `loader.js` pointing at them.
+//!
+//! Output, all served by `baton serve --widget-dir dist/widget`:
+//! - `baton-widget.<hash>.js` and `baton-widget.<hash>.wasm` (and `.css` when `widget/style.css`
+//!   exists): immutable, cacheable forever, as the hash changes with the content;
+//! - `loader.js`: the one URL site owners embed, with the hashed names written in.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+use sha2::{Digest, Sha256};
+
+use crate::tools::Tools;
+use crate::workspace::{Workspace, run};
+
+const CRATE: &str = "baton-widget";
+const STEM: &str = "baton-widget";
+
+/// How the wasm is compiled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// `--release` plus `wasm-opt -Oz`: what ships.
+    Release,
+    /// Debug build, no wasm-opt: for quick iteration.
+    Dev,
+}
+
+/// Features wasm-opt must accept. rustc ≥ 1.87 (LLVM 20) enables these by default for
+/// wasm32-unknown-unknown; wasm-opt also reads the module's target_features section, and these
+/// flags keep it working if a step drops that section.
+const WASM_OPT_FEATURES: &[&str] = &[
+    "--enable-bulk-memory",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-mutable-globals",
+    "--enable-reference-types",
+    "--enable-multivalue",
+];
+
+/// Builds the widget into `dist/widget/` and prints the size of each file.
+pub fn build(ws: &Workspace, tools: &Tools, profile: Profile) -> Result<()> {
+    let mut cargo = ws.cargo();
+    cargo.args(["build", "-p", CRATE, "--target", "wasm32-unknown-unknown"]);
+    if profile == Profile::Release {
+        cargo.arg("--release");
+    }
+    run(&mut cargo).context("compiling the widget to wasm32")?;
+
+    let profile_dir = match profile {
+        Profile::Release => "release",
+        Profile::Dev => "debug",
+    };
+    let wasm_in = ws
+        .target_dir
+        .join("wasm32-unknown-unknown")
+        .join(profile_dir)
+        .join("baton_widget.wasm");
+
+    let work = ws.target_dir.join("xtask/widget");
+    if work.exists() {
+        fs::remove_dir_all(&work).with_context(|| format!("clearing {}", work.display()))?;
+    }
+    fs::create_dir_all(&work).with_context(|| format!("creating {}", work.display()))?;
+    run(Command::new(&tools.wasm_bindgen)
+        .args([
+            "--target",
+            "web",
+            "--no-typescript",
+            "--out-name",
+            STEM,
+            "--out-dir",
+        ])
+        .arg(&work)
+        .arg(&wasm_in))
+    .context("running wasm-bindgen")?;
+
+    let glue = work.join(format!("{STEM}.js"));
+    let bindgen_wasm = work.join(format!("{STEM}_bg.wasm"));
+    let wasm = match profile {
+        Profile::Release => {
+            let optimized = work.join(format!("{STEM}.opt.wasm"));
+            run(Command::new(&tools.wasm_opt)
+                .arg("-Oz")
+                .args(WASM_OPT_FEATURES)
+                // Metadata the browser never reads.
+                .args(["--strip-producers", "--strip-target-features"])
+                .arg(&bindgen_wasm)
+                .arg("-o")
+                .arg(&optimized))
+            .context("running wasm-opt")?;
+            optimized
+        }
+        Profile::Dev => bindgen_wasm,
+    };
+
+    let dist = ws.root.join("dist/widget");
+    fs::create_dir_all(&dist).with_context(|| format!("creating {}", dist.display()))?;
+    clear_old_outputs(&dist)?;
+
+    let js_name = copy_hashed(&glue, &dist, "js")?;
+    let wasm_name = copy_hashed(&wasm, &dist, "wasm")?;
+    let style = ws.root.join("widget/style.css");
+    let css_name = style
+        .exists()
+        .then(|| copy_hashed(&style, &dist, "css"))
+        .transpose()?;
+
+    let loader_src = ws.root.join("widget/loader.js");
+    let loader = fs::read_to_string(&loader_src)
+        .with_context(|| format!("reading {}", loader_src.display()))?;
+    let loader = fill_placeholder(&loader, "__BATON_APP_JS__", &js_name, &loader_src)?;
+    let loader = fill_placeholder(&loader, "__BATON_APP_WASM__", &wasm_name, &loader_src)?;
+    let loader = match &css_name {
+        Some(css) => fill_placeholder(&loader, "__BATON_APP_CSS__", css, &loader_src)?,
+        None => loader,
+    };
+    fs::write(dist.join("loader.js"), loader).context("writing dist/widget/loader.js")?;
+
+    let mut names = vec!["loader.js".to_owned(), js_name, wasm_name];
+    names.extend(css_name);
+    print_sizes(&dist, &names)
+}
+
+/// Removes the hashed files and loader of earlier builds, leaving anything else alone.
+fn clear_old_outputs(dist: &Path) -> Result<()> {
+    for entry in fs::read_dir(dist).with_context(|| format!("listing {}", dist.display()))? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name == "loader.js" || name.starts_with(&format!("{STEM}.")) {
+            fs::remove_file(entry.path())
+                .with_context(|| format!("removing {}", entry.path().display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Copies `src` to `dist/baton-widget.<hash>.<ext>` and returns the new file name.
+fn copy_hashed(src: &Path, dist: &Path, ext: &str) -> Result<String> {
+    let bytes = fs::read(src).with_context(|| format!("reading {}", src.display()))?;
+    let name = format!("{STEM}.{}.{ext}", content_hash(&bytes));
+    fs::write(dist.join(&name), &bytes).with_context(|| format!("writing {name}"))?;
+    Ok(name)
+}
+
+/// The first 10 hex digits of the SHA-256 of `bytes`.
+fn content_hash(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .take(5)
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// Replaces the string literal `"<placeholder>"` (quotes included) by `file_name` as a JSON string.
+fn fill_placeholder(
+    source: &str,
+    placeholder: &str,
+    file_name: &str,
+    path: &Path,
+) -> Result<String> {
+    let literal = format!("\"{placeholder}\"");
+    if !source.contains(&literal) {
+        bail!(
+            "{} does not contain the string literal {literal}; the build writes the hashed file name there",
+            path.display()
+        );
+    }
+    let quoted = serde_json::to_string(file_name)?;
+    Ok(source.replace(&literal, &quoted))
+}
+
+fn print_sizes(dist: &Path, names: &[String]) -> Result<()> {
+    println!("\n{}", dist.display());
+    println!(
+        "{:<32} {:>10} {:>10} {:>10}",
+        "file", "raw", "gzip -9", "brotli 11"
+    );
+    for name in names {
+        let bytes = fs::read(dist.join(name)).with_context(|| format!("reading {name}"))?;
+        println!(
+            "{name:<32} {:>10} {:>10} {:>10}",
+            bytes.len(),
+            gzip_len(&bytes)?,
+            brotli_len(&bytes)?
+        );
+    }
+    Ok(())
+}
+
+fn gzip_len(bytes: &[u8]) -> Result<usize> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes)?;
+    Ok(encoder.finish()?.len())
+}
+
+fn brotli_len(bytes: &[u8]) -> Result<usize> {
+    let mut out = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 22,
+        ..Default::default()
+    };
+    brotli::BrotliCompress(&mut &bytes[..], &mut out, &params)?;
+    Ok(out.len())
+}
