@@ -1,14 +1,89 @@
 //! `site.toml`: the settings of the one site this server answers for.
+//!
+//! Texts shown to customers (greeting, urgency labels, announcements) are [`Localized`]: one
+//! string, or a table with one string per locale.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use baton_core::api::SiteInfo;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 use crate::diagnostic::Diagnostic;
 
 /// File name of the site settings inside the content directory.
 pub const SITE_FILE: &str = "site.toml";
+
+/// A text for customers: the same in every locale, or one per locale.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Localized(pub BTreeMap<String, String>);
+
+/// The key under which a text written as a plain string is kept: it applies to every locale.
+const ANY_LOCALE: &str = "*";
+
+impl<'de> Deserialize<'de> for Localized {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            One(String),
+            PerLocale(BTreeMap<String, String>),
+        }
+        match Raw::deserialize(d) {
+            Ok(Raw::One(s)) => Ok(Localized(BTreeMap::from([(ANY_LOCALE.to_owned(), s)]))),
+            Ok(Raw::PerLocale(map)) => Ok(Localized(map)),
+            Err(_) => Err(serde::de::Error::custom(
+                "expected a text, or a table with one text per locale like { en = \"Hi\", de = \"Hallo\" }",
+            )),
+        }
+    }
+}
+
+impl Localized {
+    /// The text for `locale`, else for `fallback`, else any.
+    pub fn get<'a>(&'a self, locale: &str, fallback: &str) -> &'a str {
+        self.0
+            .get(ANY_LOCALE)
+            .or_else(|| self.0.get(locale))
+            .or_else(|| self.0.get(fallback))
+            .or_else(|| self.0.values().next())
+            .map_or("", String::as_str)
+    }
+
+    fn check(&self, what: &str, site: &SiteConfig, at: &Place<'_>, out: &mut Vec<Diagnostic>) {
+        if self.0.contains_key(ANY_LOCALE) {
+            return;
+        }
+        for key in self.0.keys() {
+            if !site.locales.contains(key) {
+                out.push(
+                    at.diag(format!(
+                        "{what} has a text for '{key}', which is not in `locales`"
+                    ))
+                    .with_hint(format!("the locales are {}", site.locales.join(", "))),
+                );
+            }
+        }
+        for locale in &site.locales {
+            match self.0.get(locale) {
+                None if *locale == site.default_locale => out.push(
+                    at.diag(format!("{what} has no text for the default locale '{locale}'")),
+                ),
+                None => out.push(
+                    at.diag(format!("{what} has no text for '{locale}'"))
+                        .warning()
+                        .with_hint(format!("add `{locale} = \"…\"`; until then customers see the default locale's text")),
+                ),
+                Some(t) if t.trim().is_empty() => {
+                    out.push(at.diag(format!("{what} is empty for '{locale}'")));
+                }
+                Some(_) => {}
+            }
+        }
+    }
+}
 
 /// The contents of `site.toml`. Unknown keys are errors, so a typo never goes unnoticed.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -17,7 +92,7 @@ pub struct SiteConfig {
     /// The id the embedding script tag sends as `data-site`.
     pub id: String,
     pub name: String,
-    pub greeting: String,
+    pub greeting: Localized,
     /// CSS hex colour such as `#2557d6`.
     pub brand_color: String,
     pub default_locale: String,
@@ -26,84 +101,242 @@ pub struct SiteConfig {
     #[serde(default)]
     pub allowed_origins: Vec<String>,
     pub support_email: String,
+    #[serde(default)]
+    pub support_hours: Option<SupportHours>,
+    /// Urgency tiers a customer can choose when asking for help, most urgent first.
+    #[serde(default)]
+    pub urgency: Vec<UrgencyTier>,
+    #[serde(default)]
+    pub announcements: Vec<Announcement>,
+}
+
+/// When people answer: a time zone and opening hours per weekday.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SupportHours {
+    /// IANA time zone such as `Europe/Berlin`, or `UTC`.
+    pub time_zone: String,
+    /// Weekday (`mon` … `sun`) → `"09:00-17:00"`; a day not listed is closed.
+    pub weekly: BTreeMap<String, String>,
+}
+
+/// A promise about how fast a ticket gets a reply.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct UrgencyTier {
+    pub id: String,
+    pub label: Localized,
+    /// Like `"4h"`, `"30m"` or `"2d"`.
+    pub reply_within: String,
+}
+
+/// A banner shown in the widget between two instants.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Announcement {
+    pub id: String,
+    pub severity: AnnouncementSeverity,
+    pub text: Localized,
+    /// RFC 3339, like `2026-12-05T01:00:00Z`.
+    pub starts: String,
+    pub ends: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AnnouncementSeverity {
+    Info,
+    Warning,
+    Critical,
+}
+
+/// Finds where a key is written, for diagnostics about values that parsed but make no sense.
+struct Place<'a> {
+    path: &'a Path,
+    text: &'a str,
+    offset: usize,
+}
+
+impl Place<'_> {
+    fn of<'a>(path: &'a Path, text: &'a str, key: &str, nth: usize) -> Place<'a> {
+        Place {
+            path,
+            text,
+            offset: key_offset(text, key, nth),
+        }
+    }
+
+    fn diag(&self, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::at_offset(self.path, self.text, self.offset, 1, message)
+    }
+}
+
+/// The offset of the `nth` (0-based) line that starts with `key` (as `key =`, `[key]` or
+/// `[[key]]`), or 0.
+pub(crate) fn key_offset(text: &str, key: &str, nth: usize) -> usize {
+    let mut offset = 0;
+    let mut seen = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        let bare = trimmed.trim_start_matches('[');
+        let matches = bare
+            .strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with(['=', ']', '.']));
+        if matches {
+            if seen == nth {
+                return offset + (line.len() - trimmed.len());
+            }
+            seen += 1;
+        }
+        offset += line.len();
+    }
+    0
 }
 
 impl SiteConfig {
-    /// Reads and checks `<content_dir>/site.toml`.
-    pub fn load(content_dir: &Path) -> Result<SiteConfig, Diagnostic> {
-        let path = content_dir.join(SITE_FILE);
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            Diagnostic::in_file(&path, format!("cannot read the site settings: {e}"))
-        })?;
-        SiteConfig::parse(&path, &text)
-    }
-
-    /// Parses and checks the text of a `site.toml` read from `path`.
-    pub fn parse(path: &Path, text: &str) -> Result<SiteConfig, Diagnostic> {
-        let site: SiteConfig = toml::from_str(text).map_err(|e| {
-            let message = e.message().trim().to_owned();
-            match e.span() {
-                Some(span) => Diagnostic::at_offset(path, text, span.start, 1, message),
-                None => Diagnostic::in_file(path, message),
+    /// Parses and checks the text of a `site.toml` read from `path`. Every problem (errors and
+    /// warnings) is pushed to `out`; the settings are returned unless there is an error.
+    pub fn parse(path: &Path, text: &str, out: &mut Vec<Diagnostic>) -> Option<SiteConfig> {
+        let site: SiteConfig = match toml::from_str(text) {
+            Ok(site) => site,
+            Err(e) => {
+                out.push(Diagnostic::from_toml(path, text, 1, &e));
+                return None;
             }
-        })?;
-        site.check().map_err(|m| Diagnostic::in_file(path, m))?;
-        Ok(site)
+        };
+        let before = out.iter().filter(|d| d.is_error()).count();
+        site.check(path, text, out);
+        (out.iter().filter(|d| d.is_error()).count() == before).then_some(site)
     }
 
-    fn check(&self) -> Result<(), String> {
+    fn check(&self, path: &Path, text: &str, out: &mut Vec<Diagnostic>) {
+        let at = |key: &str| Place::of(path, text, key, 0);
         if !is_identifier(&self.id) {
-            return Err(format!(
+            out.push(at("id").diag(format!(
                 "`id = \"{}\"` must be lowercase letters, digits and hyphens, like \"demo\"",
                 self.id
-            ));
+            )));
         }
         if self.locales.is_empty() {
-            return Err("`locales` must list at least one locale, like [\"en\"]".into());
+            out.push(at("locales").diag("`locales` must list at least one locale, like [\"en\"]"));
         }
         if let Some(bad) = self.locales.iter().find(|l| !is_identifier(l)) {
-            return Err(format!(
+            out.push(at("locales").diag(format!(
                 "locale \"{bad}\" must look like \"en\" or \"pt-br\""
-            ));
+            )));
         }
         if !self.locales.contains(&self.default_locale) {
-            return Err(format!(
+            out.push(at("default_locale").diag(format!(
                 "`default_locale = \"{}\"` must be one of `locales` ({})",
                 self.default_locale,
                 self.locales.join(", ")
-            ));
+            )));
+            return;
         }
         if !is_hex_colour(&self.brand_color) {
-            return Err(format!(
+            out.push(at("brand_color").diag(format!(
                 "`brand_color = \"{}\"` must be a hex colour like \"#2557d6\"",
                 self.brand_color
-            ));
+            )));
         }
         if !baton_core::api::is_plausible_email(&self.support_email) {
-            return Err(format!(
+            out.push(at("support_email").diag(format!(
                 "`support_email = \"{}\"` is not an email address",
                 self.support_email
-            ));
+            )));
         }
         if let Some(bad) = self.allowed_origins.iter().find(|o| !is_origin(o)) {
-            return Err(format!(
+            out.push(at("allowed_origins").diag(format!(
                 "allowed origin \"{bad}\" must be scheme://host[:port] with no path or trailing slash, \
                  like \"https://www.example.com\""
-            ));
+            )));
         }
-        Ok(())
+        self.greeting
+            .check("`greeting`", self, &at("greeting"), out);
+        if let Some(hours) = &self.support_hours {
+            hours.check(&at("support_hours"), out);
+        }
+        let mut ids = Vec::new();
+        for (i, tier) in self.urgency.iter().enumerate() {
+            let place = Place::of(path, text, "urgency", i);
+            if !is_identifier(&tier.id) || ids.contains(&tier.id) {
+                out.push(place.diag(format!(
+                    "urgency id \"{}\" must be unique lowercase letters, digits and hyphens",
+                    tier.id
+                )));
+            }
+            ids.push(tier.id.clone());
+            if parse_duration_minutes(&tier.reply_within).is_none() {
+                out.push(
+                    place
+                        .diag(format!(
+                            "`reply_within = \"{}\"` is not a duration",
+                            tier.reply_within
+                        ))
+                        .with_hint("write a number and a unit: \"30m\", \"4h\" or \"2d\""),
+                );
+            }
+            tier.label.check(
+                &format!("the label of urgency '{}'", tier.id),
+                self,
+                &place,
+                out,
+            );
+        }
+        let mut ids = Vec::new();
+        for (i, a) in self.announcements.iter().enumerate() {
+            let place = Place::of(path, text, "announcements", i);
+            if !is_identifier(&a.id) || ids.contains(&a.id) {
+                out.push(place.diag(format!(
+                    "announcement id \"{}\" must be unique lowercase letters, digits and hyphens",
+                    a.id
+                )));
+            }
+            ids.push(a.id.clone());
+            a.text
+                .check(&format!("announcement '{}'", a.id), self, &place, out);
+            match (parse_instant(&a.starts), parse_instant(&a.ends)) {
+                (Some(s), Some(e)) if s >= e => out.push(place.diag(format!(
+                    "announcement '{}' ends ({}) before it starts ({})",
+                    a.id, a.ends, a.starts
+                ))),
+                (Some(_), Some(_)) => {}
+                _ => out.push(
+                    place
+                        .diag(format!(
+                            "announcement '{}' has a start or end that is not a date and time",
+                            a.id
+                        ))
+                        .with_hint(
+                            "write RFC 3339 with a time zone, like \"2026-12-05T01:00:00Z\"",
+                        ),
+                ),
+            }
+        }
     }
 
-    /// What the widget needs to draw itself.
+    /// What the widget needs to draw itself, in the default locale.
     pub fn info(&self) -> SiteInfo {
+        self.info_for(&self.default_locale)
+    }
+
+    /// What the widget needs to draw itself, with texts in `locale`.
+    pub fn info_for(&self, locale: &str) -> SiteInfo {
         SiteInfo {
             id: self.id.clone(),
             name: self.name.clone(),
-            greeting: self.greeting.clone(),
+            greeting: self.greeting.get(locale, &self.default_locale).to_owned(),
             brand_color: self.brand_color.clone(),
             default_locale: self.default_locale.clone(),
             locales: self.locales.clone(),
         }
+    }
+
+    /// The announcements showing at `now`.
+    pub fn active_announcements(&self, now: OffsetDateTime) -> impl Iterator<Item = &Announcement> {
+        self.announcements.iter().filter(move |a| {
+            matches!((parse_instant(&a.starts), parse_instant(&a.ends)), (Some(s), Some(e)) if s <= now && now < e)
+        })
     }
 
     /// The requested locale when the site has it, else the default locale.
@@ -116,6 +349,74 @@ impl SiteConfig {
             })
             .unwrap_or(&self.default_locale)
     }
+}
+
+impl SupportHours {
+    fn check(&self, at: &Place<'_>, out: &mut Vec<Diagnostic>) {
+        let zone = &self.time_zone;
+        let plausible_zone = zone == "UTC"
+            || zone.split('/').count() >= 2
+                && zone.split('/').all(|p| {
+                    !p.is_empty()
+                        && p.bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'+'))
+                });
+        if !plausible_zone {
+            out.push(
+                at.diag(format!("`time_zone = \"{zone}\"` is not an IANA time zone"))
+                    .with_hint("write it like \"Europe/Berlin\", \"America/New_York\" or \"UTC\""),
+            );
+        }
+        const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+        for (day, hours) in &self.weekly {
+            if !DAYS.contains(&day.as_str()) {
+                let mut d = at.diag(format!("`{day}` is not a weekday"));
+                d = match crate::diagnostic::did_you_mean(day, DAYS) {
+                    Some(best) => d.with_hint(format!("did you mean `{best}`?")),
+                    None => d.with_hint("use mon, tue, wed, thu, fri, sat or sun"),
+                };
+                out.push(d);
+            }
+            if parse_hours(hours).is_none() {
+                out.push(
+                    at.diag(format!(
+                        "support hours \"{hours}\" for {day} are not a time range"
+                    ))
+                    .with_hint("write them like \"09:00-17:30\" (24-hour clock, start before end)"),
+                );
+            }
+        }
+    }
+}
+
+/// `"09:00-17:30"` → minutes after midnight, start before end.
+pub fn parse_hours(s: &str) -> Option<(u16, u16)> {
+    let (a, b) = s.split_once('-')?;
+    let minutes = |t: &str| -> Option<u16> {
+        let (h, m) = t.trim().split_once(':')?;
+        let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
+        (h <= 24 && m < 60 && h * 60 + m <= 24 * 60).then_some(h * 60 + m)
+    };
+    let (start, end) = (minutes(a)?, minutes(b)?);
+    (start < end).then_some((start, end))
+}
+
+/// `"30m"`, `"4h"`, `"2d"` → minutes.
+pub fn parse_duration_minutes(s: &str) -> Option<u32> {
+    let s = s.trim();
+    let unit = s.chars().last()?;
+    let n: u32 = s[..s.len() - unit.len_utf8()].parse().ok()?;
+    let factor = match unit {
+        'm' => 1,
+        'h' => 60,
+        'd' => 24 * 60,
+        _ => return None,
+    };
+    if n == 0 { None } else { n.checked_mul(factor) }
+}
+
+fn parse_instant(s: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(s, &Rfc3339).ok()
 }
 
 fn is_identifier(s: &str) -> bool {
@@ -158,27 +459,106 @@ allowed_origins = ["http://127.0.0.1:8080"]
 support_email = "help@example.com"
 "##;
 
+    fn parse(text: &str) -> (Option<SiteConfig>, Vec<Diagnostic>) {
+        let mut out = Vec::new();
+        let site = SiteConfig::parse(Path::new("kb/site.toml"), text, &mut out);
+        (site, out)
+    }
+
     #[test]
     fn a_complete_site_file_loads() {
-        let site = SiteConfig::parse(Path::new("site.toml"), GOOD).expect("valid");
+        let (site, out) = parse(GOOD);
+        let site = site.expect("valid");
+        assert!(out.is_empty(), "{out:?}");
         assert_eq!(site.id, "demo");
         assert_eq!(site.resolve_locale(Some("EN")), "en");
         assert_eq!(site.resolve_locale(Some("xx")), "en");
+        assert_eq!(site.info().greeting, "Hi");
     }
 
     #[test]
-    fn an_unknown_key_is_reported_with_its_line_and_column() {
-        let text = format!("{GOOD}colour = \"red\"\n");
-        let err = SiteConfig::parse(Path::new("kb/site.toml"), &text).expect_err("unknown key");
-        let shown = err.to_string();
-        assert!(shown.starts_with("kb/site.toml:10:1: "), "{shown}");
-        assert!(shown.contains("colour"), "{shown}");
+    fn an_unknown_key_is_reported_with_its_line_column_and_a_suggestion() {
+        let text = format!("{GOOD}brand_colour = \"red\"\n");
+        let (site, out) = parse(&text);
+        assert!(site.is_none());
+        let shown = out[0].report();
+        assert!(shown.starts_with("kb/site.toml:10:1: error: "), "{shown}");
+        assert!(shown.contains("did you mean `brand_color`?"), "{shown}");
     }
 
     #[test]
-    fn a_default_locale_outside_locales_is_refused() {
+    fn a_default_locale_outside_locales_is_refused_at_its_line() {
         let text = GOOD.replace("default_locale = \"en\"", "default_locale = \"fr\"");
-        let err = SiteConfig::parse(Path::new("site.toml"), &text).expect_err("bad locale");
-        assert!(err.message.contains("default_locale"), "{err}");
+        let (_, out) = parse(&text);
+        assert!(out[0].message.contains("default_locale"), "{out:?}");
+        assert_eq!(out[0].position, Some((6, 1)));
+    }
+
+    #[test]
+    fn per_locale_texts_hours_tiers_and_announcements_are_checked() {
+        let text = r##"
+id = "demo"
+name = "Demo"
+brand_color = "#2557d6"
+default_locale = "en"
+locales = ["en", "de"]
+support_email = "help@example.com"
+greeting = { en = "Hi", fr = "Salut" }
+
+[support_hours]
+time_zone = "Berlin"
+weekly = { mon = "09:00-17:00", tue = "17:00-09:00", sunday = "10:00-12:00" }
+
+[[urgency]]
+id = "urgent"
+label = { en = "Urgent", de = "Dringend" }
+reply_within = "soon"
+
+[[announcements]]
+id = "maintenance"
+severity = "warning"
+text = { en = "Down", de = "Weg" }
+starts = "2026-12-05T03:00:00Z"
+ends = "2026-12-05T01:00:00Z"
+"##;
+        let (site, out) = parse(text);
+        assert!(site.is_none());
+        let shown: Vec<String> = out.iter().map(Diagnostic::report).collect();
+        let all = shown.join("\n");
+        for needle in [
+            "'fr', which is not in `locales`",
+            "warning: `greeting` has no text for 'de'",
+            "not an IANA time zone",
+            "\"17:00-09:00\" for tue",
+            "did you mean `sun`?",
+            "`reply_within = \"soon\"`",
+            "ends (2026-12-05T01:00:00Z) before it starts",
+        ] {
+            assert!(all.contains(needle), "{needle} missing in\n{all}");
+        }
+    }
+
+    #[test]
+    fn the_greeting_follows_the_locale() {
+        let text = GOOD
+            .replace(
+                "greeting = \"Hi\"",
+                "greeting = { en = \"Hi\", de = \"Hallo\" }",
+            )
+            .replace("locales = [\"en\"]", "locales = [\"en\", \"de\"]");
+        let (site, out) = parse(&text);
+        assert!(out.is_empty(), "{out:?}");
+        let site = site.expect("valid");
+        assert_eq!(site.info_for("de").greeting, "Hallo");
+        assert_eq!(site.info_for("en").greeting, "Hi");
+    }
+
+    #[test]
+    fn durations_and_hours_parse() {
+        assert_eq!(parse_duration_minutes("4h"), Some(240));
+        assert_eq!(parse_duration_minutes("2d"), Some(2880));
+        assert_eq!(parse_duration_minutes("0m"), None);
+        assert_eq!(parse_hours("09:00-17:30"), Some((540, 1050)));
+        assert_eq!(parse_hours("9-5"), None);
     }
 }

@@ -18,7 +18,7 @@ pub struct Knowledge {
 }
 
 impl Knowledge {
-    /// Builds the search index for a library.
+    /// Builds the search index for a library (every locale).
     pub fn build(library: Library) -> Result<Knowledge, SearchError> {
         let index = SearchIndex::build(&library)?;
         Ok(Knowledge { library, index })
@@ -27,20 +27,33 @@ impl Knowledge {
 
 /// The knowledge currently served, replaceable while requests are running.
 #[derive(Debug)]
-pub struct LiveKnowledge(ArcSwap<Knowledge>);
+pub struct LiveKnowledge {
+    current: ArcSwap<Knowledge>,
+    /// Held while a new version is checked, indexed and swapped in, so that two publishes
+    /// never race (readers never wait for it).
+    publishing: tokio::sync::Mutex<()>,
+}
 
 impl LiveKnowledge {
     pub fn new(knowledge: Knowledge) -> Self {
-        LiveKnowledge(ArcSwap::from_pointee(knowledge))
+        LiveKnowledge {
+            current: ArcSwap::from_pointee(knowledge),
+            publishing: tokio::sync::Mutex::new(()),
+        }
     }
 
     /// A consistent snapshot of what is published now.
     pub fn current(&self) -> Arc<Knowledge> {
-        self.0.load_full()
+        self.current.load_full()
     }
 
     /// Replaces what is published; requests already running keep their snapshot.
     pub fn publish(&self, knowledge: Knowledge) {
-        self.0.store(Arc::new(knowledge));
+        self.current.store(Arc::new(knowledge));
+    }
+
+    /// Waits until no other publish is running; publish while holding the guard.
+    pub async fn lock_for_publishing(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.publishing.lock().await
     }
 }

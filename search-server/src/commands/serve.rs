@@ -14,7 +14,11 @@ use crate::storage::Storage;
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     init_logging(&args.log_level, args.log_format)?;
 
-    let library = Library::load(&args.content_dir).with_context(|| {
+    let (files, checked) = Library::read_and_check(&args.content_dir);
+    for d in checked.diagnostics.iter().filter(|d| !d.is_error()) {
+        tracing::warn!("{}", d.report());
+    }
+    let library = checked.into_result().with_context(|| {
         format!(
             "cannot load the knowledge base in {}",
             args.content_dir.display()
@@ -37,6 +41,19 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot open the database in {}", args.data_dir.display()))?;
 
+    let bundle = serde_json::to_vec(&files.to_bundle())?;
+    storage
+        .activate_version(
+            &knowledge.library.version,
+            &bundle,
+            articles,
+            "start",
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .context("cannot record the content version")?;
+    drop(bundle);
+
     let state = AppState {
         knowledge: Arc::new(LiveKnowledge::new(knowledge)),
         storage: storage.clone(),
@@ -55,6 +72,14 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         out.flush()?;
     }
     tracing::info!(%addr, "listening");
+    let _watcher = if args.watch {
+        Some(super::watch::start(
+            state.clone(),
+            args.content_dir.clone(),
+        )?)
+    } else {
+        None
+    };
 
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown_signal())

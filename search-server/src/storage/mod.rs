@@ -4,6 +4,10 @@
 //! [`Storage::create_handoff`] returns, the ticket survives a crash or power loss. The SQL is
 //! standard (no SQLite-only functions) so that PostgreSQL can be added later.
 
+mod admin;
+
+pub use admin::{ContentVersion, TOKEN_PREFIX};
+
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;

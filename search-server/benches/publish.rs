@@ -1,0 +1,43 @@
+//! Publish throughput: check + render + sanitize + index a generated knowledge base, and swap
+//! it in. Run with `cargo bench -p baton-server --bench publish`; peak memory and one-shot
+//! latency come from `cargo run --release -p baton-server --example publish_figures`.
+
+mod generate;
+
+use std::time::Duration;
+
+use baton_server::content::Library;
+use baton_server::knowledge::{Knowledge, LiveKnowledge};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+
+fn publish(c: &mut Criterion) {
+    let mut group = c.benchmark_group("publish");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(20));
+    let live = LiveKnowledge::new(
+        Knowledge::build(
+            Library::from_files(&generate::knowledge_base(1))
+                .library
+                .expect("valid"),
+        )
+        .expect("index"),
+    );
+    for n in [1_000, 10_000] {
+        let files = generate::knowledge_base(n);
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_with_input(
+            BenchmarkId::new("check_render_index_swap", n),
+            &files,
+            |b, files| {
+                b.iter(|| {
+                    let library = Library::from_files(files).library.expect("valid");
+                    live.publish(Knowledge::build(library).expect("index"));
+                });
+            },
+        );
+    }
+    group.finish();
+}
+
+criterion_group!(benches, publish);
+criterion_main!(benches);
