@@ -1,55 +1,67 @@
 //! Full-text search over a [`Library`]: the only module that knows tantivy.
 //!
-//! Each locale gets an in-RAM index built from the library's published articles. A query never
-//! fails because of what a customer typed: it is cleaned ([`query::clean`]) and turned into
-//! term queries directly, without a query parser. Ranking: OR over the words; title ×3, tags
-//! ×2, summary ×1.5, body ×1; the last word also matches as a prefix and long words also match
-//! with one typo, both scoring below an exact match.
+//! Each locale gets an in-RAM index built from the library's published articles, analysed for
+//! the locale's language ([`analysis`]). A query never fails because of what a customer typed:
+//! it is cleaned ([`query::clean`]) and turned into term queries directly, without a query
+//! parser ([`ranking`] says how they score). Snippets are built by our own highlighter
+//! ([`snippet`]) so that typo and prefix matches are highlighted too. A query that finds
+//! nothing gets a "did you mean" built from the index's own words ([`spelling`]).
 
+pub mod analysis;
+mod facets;
+pub mod pages;
 pub mod query;
+mod ranking;
+pub mod relevance;
 pub mod snippet;
+mod spelling;
+mod synonyms;
 
 use std::collections::HashMap;
 
 use baton_core::api::{SearchHit, SearchResponse};
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
-    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+    FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
-use crate::content::Library;
-use query::QueryWord;
+use crate::content::{Library, LoadedArticle, LocaleSynonyms};
 
 /// Most hits a search returns.
 pub const MAX_LIMIT: usize = 50;
-
-/// Weight of an exact word match per field.
-const FIELD_BOOSTS: [(FieldName, f32); 4] = [
-    (FieldName::Title, 3.0),
-    (FieldName::Tags, 2.0),
-    (FieldName::Summary, 1.5),
-    (FieldName::Body, 1.0),
-];
-/// A prefix match scores this fraction of the field's boost (a constant score).
-const PREFIX_FACTOR: f32 = 0.4;
-/// A one-typo match scores this fraction of the field's boost (a constant score). An exact
-/// match also matches the fuzzy query, so it always scores above a typo of the same word.
-const FUZZY_FACTOR: f32 = 0.2;
 
 /// Why the index could not be built or searched. Not caused by queries.
 #[derive(Debug, thiserror::Error)]
 #[error("search index: {0}")]
 pub struct SearchError(#[from] tantivy::TantivyError);
 
-#[derive(Clone, Copy, Debug)]
-enum FieldName {
-    Title,
-    Tags,
-    Summary,
-    Body,
+/// What to search for: the text as typed, and optional filters.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SearchRequest<'a> {
+    /// What the customer typed; any text is valid.
+    pub query: &'a str,
+    /// Most hits to return; clamped to `1..=MAX_LIMIT`.
+    pub limit: usize,
+    /// Only articles of this category (exact name).
+    pub category: Option<&'a str>,
+    /// Only articles that have every one of these tags (exact).
+    pub tags: &'a [String],
+}
+
+/// Where a search finds the articles it returns: the [`Library`] in production, a plain map in
+/// the relevance harness. The index only stores slugs.
+pub trait ArticleSource {
+    /// The published article `slug` of `locale`, if there is one.
+    fn article(&self, locale: &str, slug: &str) -> Option<&LoadedArticle>;
+}
+
+impl ArticleSource for Library {
+    fn article(&self, locale: &str, slug: &str) -> Option<&LoadedArticle> {
+        Library::article(self, locale, slug)
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -60,23 +72,19 @@ struct Fields {
     tags: Field,
     body: Field,
     category: Field,
+    /// Each tag as one exact term, for filtering.
+    tag: Field,
+    /// Every word as written (lowercased, not stemmed), for "did you mean".
+    spelling: Field,
 }
 
-impl Fields {
-    fn text(&self, name: FieldName) -> Field {
-        match name {
-            FieldName::Title => self.title,
-            FieldName::Tags => self.tags,
-            FieldName::Summary => self.summary,
-            FieldName::Body => self.body,
-        }
-    }
-}
+const CATEGORY_FIELD: &str = "category";
 
 struct LocaleIndex {
     reader: IndexReader,
     fields: Fields,
     analyzer: TextAnalyzer,
+    synonyms: synonyms::SynonymTable,
 }
 
 /// The search indexes of a library, one per locale.
@@ -92,20 +100,16 @@ impl std::fmt::Debug for SearchIndex {
     }
 }
 
-/// The tokenizer for a locale's text: English stemming for `en`, plain words otherwise.
-fn tokenizer_for(locale: &str) -> &'static str {
-    if locale == "en" || locale.starts_with("en-") {
-        "en_stem"
-    } else {
-        "default"
-    }
-}
-
-fn schema(tokenizer: &str) -> (Schema, Fields) {
+fn schema() -> (Schema, Fields) {
     let text = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
-            .set_tokenizer(tokenizer)
+            .set_tokenizer(analysis::TEXT)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let spelling = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(analysis::SPELLING)
+            .set_index_option(IndexRecordOption::Basic),
     );
     let mut builder = Schema::builder();
     let fields = Fields {
@@ -114,7 +118,9 @@ fn schema(tokenizer: &str) -> (Schema, Fields) {
         summary: builder.add_text_field("summary", text.clone()),
         tags: builder.add_text_field("tags", text.clone()),
         body: builder.add_text_field("body", text),
-        category: builder.add_text_field("category", STRING | STORED),
+        category: builder.add_text_field(CATEGORY_FIELD, STRING | FAST | STORED),
+        tag: builder.add_text_field("tag", STRING),
+        spelling: builder.add_text_field("spelling", spelling),
     };
     (builder.build(), fields)
 }
@@ -125,81 +131,111 @@ const WRITER_MEMORY: usize = 15_000_000;
 impl SearchIndex {
     /// Indexes every published article of every locale of the library.
     pub fn build(library: &Library) -> Result<SearchIndex, SearchError> {
-        let mut locales = HashMap::new();
-        for locale in library.locales() {
-            let tokenizer = tokenizer_for(locale);
-            let (schema, fields) = schema(tokenizer);
+        SearchIndex::build_locales(library.locales().map(|locale| {
+            (
+                locale,
+                library.articles(locale),
+                library.synonyms.for_locale(locale),
+            )
+        }))
+    }
+
+    /// Indexes articles by locale, with the locale's synonyms. [`SearchIndex::build`] and the
+    /// relevance harness both use it, so the harness measures the production index.
+    pub fn build_locales<'a, L, A>(locales: L) -> Result<SearchIndex, SearchError>
+    where
+        L: IntoIterator<Item = (&'a str, A, &'a LocaleSynonyms)>,
+        A: IntoIterator<Item = &'a LoadedArticle>,
+    {
+        let mut indexes = HashMap::new();
+        for (locale, articles, synonyms) in locales {
+            let (schema, fields) = schema();
             let index = Index::create_in_ram(schema);
+            let analyzer = analysis::text_analyzer(locale);
+            index
+                .tokenizers()
+                .register(analysis::TEXT, analyzer.clone());
+            index
+                .tokenizers()
+                .register(analysis::SPELLING, analysis::spelling_analyzer());
             let mut writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
-            for article in library.articles(locale) {
-                let mut doc = TantivyDocument::default();
-                doc.add_text(fields.slug, &article.slug);
-                doc.add_text(fields.title, &article.title);
-                doc.add_text(fields.summary, &article.summary);
-                for tag in &article.tags {
-                    doc.add_text(fields.tags, tag);
-                }
-                doc.add_text(fields.body, &article.text);
-                doc.add_text(fields.category, &article.category);
-                writer.add_document(doc)?;
+            for article in articles {
+                writer.add_document(document(&fields, article))?;
             }
             writer.commit()?;
             let reader = index
                 .reader_builder()
                 .reload_policy(ReloadPolicy::Manual)
                 .try_into()?;
-            let analyzer = index.tokenizers().get(tokenizer).ok_or_else(|| {
-                tantivy::TantivyError::InvalidArgument(format!("no tokenizer {tokenizer}"))
-            })?;
-            locales.insert(
+            let table = synonyms::SynonymTable::new(synonyms, &mut analyzer.clone());
+            indexes.insert(
                 locale.to_owned(),
                 LocaleIndex {
                     reader,
                     fields,
                     analyzer,
+                    synonyms: table,
                 },
             );
         }
-        Ok(SearchIndex { locales })
+        Ok(SearchIndex { locales: indexes })
     }
 
-    /// Searches the articles of `locale` for what a customer typed. `limit` is clamped to
-    /// `1..=MAX_LIMIT`. Any text is a valid query; text without words finds nothing.
-    pub fn search(
+    /// Searches the articles of `locale` for what a customer typed, best first, with facet
+    /// counts by category and, when nothing is found, a spelling suggestion. Any text is a
+    /// valid query; text without words finds nothing.
+    pub fn search<S: ArticleSource + ?Sized>(
         &self,
-        library: &Library,
+        articles: &S,
         locale: &str,
-        typed: &str,
-        limit: usize,
+        request: &SearchRequest<'_>,
     ) -> Result<SearchResponse, SearchError> {
-        let cleaned = query::clean(typed);
+        let cleaned = query::clean(request.query);
         let empty = |query: String| SearchResponse {
             query,
             total: 0,
             hits: Vec::new(),
+            facets: Vec::new(),
+            suggestion: None,
         };
         let Some(target) = self.locales.get(locale) else {
             return Ok(empty(cleaned));
         };
+        let fields = &target.fields;
         let mut analyzer = target.analyzer.clone();
-        let words = query::words(&cleaned, &mut analyzer);
+        let mut words = query::words(&cleaned, &mut analyzer);
         if words.is_empty() {
             return Ok(empty(cleaned));
         }
-        let query = build_query(&words, &target.fields);
         let searcher = target.reader.searcher();
-        let limit = limit.clamp(1, MAX_LIMIT);
-        let (top, total) = searcher.search(
-            &query,
-            &(TopDocs::with_limit(limit).order_by_score(), Count),
-        )?;
+        let text_query = ranking::build(&mut words, &searcher, fields, &target.synonyms)?;
+
+        let filters: Vec<Box<dyn Query>> = request
+            .tags
+            .iter()
+            .map(|tag| exact(fields.tag, tag.trim()))
+            .collect();
+        let faceted = with_filters(text_query, &filters);
+        let limit = request.limit.clamp(1, MAX_LIMIT);
+        let top_docs = TopDocs::with_limit(limit).order_by_score();
+        let counts = facets::CategoryCounts::new(CATEGORY_FIELD);
+        let (top, total, categories) = match request.category.map(str::trim) {
+            Some(category) if !category.is_empty() => {
+                let categories = searcher.search(&*faceted, &counts)?;
+                let filtered = with_filters(faceted, &[exact(fields.category, category)]);
+                let (top, total) = searcher.search(&*filtered, &(top_docs, Count))?;
+                (top, total, categories)
+            }
+            _ => searcher.search(&*faceted, &(top_docs, Count, counts))?,
+        };
+
         let mut hits = Vec::with_capacity(top.len());
         for (_score, address) in top {
             let doc: TantivyDocument = searcher.doc(address)?;
-            let Some(slug) = doc.get_first(target.fields.slug).and_then(|v| v.as_str()) else {
+            let Some(slug) = doc.get_first(fields.slug).and_then(|v| v.as_str()) else {
                 continue;
             };
-            let Some(article) = library.article(locale, slug) else {
+            let Some(article) = articles.article(locale, slug) else {
                 continue;
             };
             hits.push(SearchHit {
@@ -210,47 +246,60 @@ impl SearchIndex {
                 snippet: snippet::snippet(&article.text, &words, &mut analyzer),
             });
         }
+        let suggestion = if total == 0 {
+            spelling::suggest(&cleaned, &searcher, fields.spelling)?
+        } else {
+            None
+        };
         Ok(SearchResponse {
             query: cleaned,
             total: total as u64,
             hits,
+            facets: facets::sorted(categories),
+            suggestion,
         })
     }
 }
 
-fn build_query(words: &[QueryWord], fields: &Fields) -> BooleanQuery {
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    let mut add = |query: Box<dyn Query>, boost: f32| {
-        clauses.push((Occur::Should, Box::new(BoostQuery::new(query, boost))));
-    };
-    for word in words {
-        for (name, boost) in FIELD_BOOSTS {
-            let field = fields.text(name);
-            let term = Term::from_field_text(field, &word.term);
-            add(
-                Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
-                boost,
-            );
-            if word.fuzzy {
-                add(
-                    Box::new(FuzzyTermQuery::new(term, 1, true)),
-                    boost * FUZZY_FACTOR,
-                );
-            }
-            if word.prefix {
-                let mut prefixes = vec![word.term.as_str()];
-                if word.typed != word.term {
-                    prefixes.push(word.typed.as_str());
-                }
-                for prefix in prefixes {
-                    let term = Term::from_field_text(field, prefix);
-                    add(
-                        Box::new(FuzzyTermQuery::new_prefix(term, 0, false)),
-                        boost * PREFIX_FACTOR,
-                    );
-                }
-            }
-        }
+fn document(fields: &Fields, article: &LoadedArticle) -> TantivyDocument {
+    let mut doc = TantivyDocument::default();
+    doc.add_text(fields.slug, &article.slug);
+    doc.add_text(fields.title, &article.title);
+    doc.add_text(fields.summary, &article.summary);
+    for tag in &article.tags {
+        doc.add_text(fields.tags, tag);
+        doc.add_text(fields.tag, tag);
     }
-    BooleanQuery::new(clauses)
+    doc.add_text(fields.body, &article.text);
+    doc.add_text(fields.category, &article.category);
+    for text in [&article.title, &article.summary, &article.text] {
+        doc.add_text(fields.spelling, text);
+    }
+    for tag in &article.tags {
+        doc.add_text(fields.spelling, tag);
+    }
+    doc
+}
+
+/// A filter clause on an exact (untokenized) value.
+fn exact(field: Field, value: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(
+        Term::from_field_text(field, value),
+        IndexRecordOption::Basic,
+    ))
+}
+
+/// `query` restricted to documents matching every filter; filters do not change scores.
+fn with_filters(query: Box<dyn Query>, filters: &[Box<dyn Query>]) -> Box<dyn Query> {
+    if filters.is_empty() {
+        return query;
+    }
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, query)];
+    for filter in filters {
+        clauses.push((
+            Occur::Must,
+            Box::new(BoostQuery::new(filter.box_clone(), 0.0)),
+        ));
+    }
+    Box::new(BooleanQuery::new(clauses))
 }

@@ -1,0 +1,247 @@
+//! How a query's words become one scored tantivy query.
+//!
+//! - Every word is looked up exactly in each text field, scored by BM25 times the field's
+//!   boost (title ×2, tags ×1.5, summary ×1.25, body ×1); the words are OR-ed, so an article that
+//!   has more of them ranks higher.
+//! - A word the index does not have is probably misspelled: it is replaced by the index's
+//!   closest words within its typo allowance ([`query::typos_allowed`]), each scored by BM25 at
+//!   [`TYPO_FACTOR`] of an exact match. A word the index has is taken as spelled right, so an
+//!   exact match always ranks above a typo match of the same word.
+//! - The last word, while still being typed, also matches as a prefix at a constant
+//!   [`PREFIX_FACTOR`] of the field's boost.
+//! - Synonyms from `synonyms.toml` (of a word, or of up to three neighbouring words such as
+//!   "base station") match at [`SYNONYM_FACTOR`] of an exact match; a synonym of several words
+//!   as a phrase.
+//! - Neighbouring words of the query found close together (within [`PHRASE_SLOP`] extra
+//!   positions) in the title or body add a phrase score: proximity is evidence of meaning.
+
+use std::collections::HashMap;
+
+use tantivy::query::{
+    BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{Searcher, Term};
+
+use super::query::{self, QueryWord};
+use super::synonyms::SynonymTable;
+use super::{Fields, SearchError};
+
+/// Weight of an exact word match per field: the more curated and shorter the field, the
+/// stronger its evidence (BM25 already favours short fields, so the steps are small).
+const FIELD_BOOSTS: [(TextField, f32); 4] = [
+    (TextField::Title, 2.0),
+    (TextField::Tags, 1.5),
+    (TextField::Summary, 1.25),
+    (TextField::Body, 1.0),
+];
+/// A prefix match scores this fraction of the field's boost (a constant score).
+pub const PREFIX_FACTOR: f32 = 0.4;
+/// A typo match scores this fraction of an exact match of the corrected word.
+pub const TYPO_FACTOR: f32 = 0.6;
+/// Most corrections tried for one misspelled word (the most frequent ones).
+pub const MAX_CORRECTIONS: usize = 4;
+/// Extra positions allowed between two neighbouring query words for a phrase match.
+pub const PHRASE_SLOP: u32 = 2;
+/// Weight of a phrase match relative to the field's boost.
+pub const PHRASE_FACTOR: f32 = 0.25;
+/// A synonym match scores this fraction of an exact match.
+pub const SYNONYM_FACTOR: f32 = 0.8;
+
+#[derive(Clone, Copy, Debug)]
+enum TextField {
+    Title,
+    Tags,
+    Summary,
+    Body,
+}
+
+impl Fields {
+    fn text(&self, name: TextField) -> Field {
+        match name {
+            TextField::Title => self.title,
+            TextField::Tags => self.tags,
+            TextField::Summary => self.summary,
+            TextField::Body => self.body,
+        }
+    }
+}
+
+/// The query for `words`. Words the index has are marked as needing no typo tolerance, and
+/// one-word synonyms are added to `words`, so the highlighter marks exactly what matched.
+pub(super) fn build(
+    words: &mut Vec<QueryWord>,
+    searcher: &Searcher,
+    fields: &Fields,
+    synonyms: &SynonymTable,
+) -> Result<Box<dyn Query>, SearchError> {
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut add = |query: Box<dyn Query>, boost: f32| {
+        clauses.push((Occur::Should, Box::new(BoostQuery::new(query, boost))));
+    };
+    let mut known = Vec::with_capacity(words.len());
+    for word in words.iter_mut() {
+        let in_index = doc_freq(searcher, fields, &word.term)? > 0;
+        known.push(in_index);
+        let corrections = if in_index || word.typos == 0 {
+            word.typos = 0;
+            Vec::new()
+        } else {
+            corrections(searcher, fields, word)?
+        };
+        for (name, boost) in FIELD_BOOSTS {
+            let field = fields.text(name);
+            if in_index {
+                add(term_query(field, &word.term), boost);
+            }
+            for correction in &corrections {
+                add(term_query(field, correction), boost * TYPO_FACTOR);
+            }
+            if word.prefix {
+                add(prefix_query(field, &word.term), boost * PREFIX_FACTOR);
+                if word.typed != word.term {
+                    add(prefix_query(field, &word.typed), boost * PREFIX_FACTOR);
+                }
+            }
+        }
+    }
+    for (pair, known) in words.windows(2).zip(known.windows(2)) {
+        if !(known[0] && known[1]) {
+            continue;
+        }
+        for (name, boost) in [FIELD_BOOSTS[0], FIELD_BOOSTS[3]] {
+            let field = fields.text(name);
+            let first = pair[0].position;
+            let terms = pair
+                .iter()
+                .map(|w| {
+                    (
+                        w.position.saturating_sub(first),
+                        Term::from_field_text(field, &w.term),
+                    )
+                })
+                .collect();
+            let phrase = PhraseQuery::new_with_offset_and_slop(terms, PHRASE_SLOP);
+            add(Box::new(phrase), boost * PHRASE_FACTOR);
+        }
+    }
+    let mut extra = Vec::new();
+    for synonym in synonyms.expand(words) {
+        for (name, boost) in FIELD_BOOSTS {
+            let field = fields.text(name);
+            let query: Box<dyn Query> = match synonym.as_slice() {
+                [term] => term_query(field, term),
+                terms => Box::new(PhraseQuery::new(
+                    terms
+                        .iter()
+                        .map(|t| Term::from_field_text(field, t))
+                        .collect(),
+                )),
+            };
+            add(query, boost * SYNONYM_FACTOR);
+        }
+        if let [term] = synonym.as_slice() {
+            extra.push(QueryWord {
+                term: term.clone(),
+                typed: term.clone(),
+                position: 0,
+                typos: 0,
+                prefix: false,
+            });
+        }
+    }
+    for word in extra {
+        if !words.iter().any(|w| w.term == word.term) {
+            words.push(word);
+        }
+    }
+    Ok(Box::new(BooleanQuery::new(clauses)))
+}
+
+fn term_query(field: Field, text: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(
+        Term::from_field_text(field, text),
+        IndexRecordOption::WithFreqs,
+    ))
+}
+
+fn prefix_query(field: Field, prefix: &str) -> Box<dyn Query> {
+    Box::new(FuzzyTermQuery::new_prefix(
+        Term::from_field_text(field, prefix),
+        0,
+        false,
+    ))
+}
+
+/// Documents having `term` in any text field (summed over fields; an upper bound).
+fn doc_freq(searcher: &Searcher, fields: &Fields, term: &str) -> Result<u64, SearchError> {
+    let mut total = 0;
+    for (name, _) in FIELD_BOOSTS {
+        total += searcher.doc_freq(&Term::from_field_text(fields.text(name), term))?;
+    }
+    Ok(total)
+}
+
+/// The index's words closest to a misspelled word: those at the smallest edit distance within
+/// its allowance, the most frequent first, at most [`MAX_CORRECTIONS`].
+fn corrections(
+    searcher: &Searcher,
+    fields: &Fields,
+    word: &QueryWord,
+) -> Result<Vec<String>, SearchError> {
+    let found = terms_within(
+        searcher,
+        FIELD_BOOSTS.iter().map(|(name, _)| fields.text(*name)),
+        &word.term,
+        word.typos,
+    )?;
+    Ok(closest(found, &word.term, word.typos, MAX_CORRECTIONS))
+}
+
+/// Every term of `fields` within `distance` edits of `text`, with its summed document frequency.
+pub(super) fn terms_within(
+    searcher: &Searcher,
+    fields: impl IntoIterator<Item = Field>,
+    text: &str,
+    distance: u8,
+) -> Result<HashMap<String, u64>, SearchError> {
+    let mut found: HashMap<String, u64> = HashMap::new();
+    for field in fields {
+        let fuzzy = FuzzyTermQuery::new(Term::from_field_text(field, text), distance, true);
+        for segment in searcher.segment_readers() {
+            let inverted = segment.inverted_index(field)?;
+            let mut stream = inverted
+                .terms()
+                .search(fuzzy.automaton()?)
+                .into_stream()
+                .map_err(tantivy::TantivyError::from)?;
+            while stream.advance() {
+                let Ok(key) = std::str::from_utf8(stream.key()) else {
+                    continue;
+                };
+                *found.entry(key.to_owned()).or_insert(0) += u64::from(stream.value().doc_freq);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// The terms at the smallest distance from `text`, most frequent first, at most `limit`.
+pub(super) fn closest(
+    found: HashMap<String, u64>,
+    text: &str,
+    max: u8,
+    limit: usize,
+) -> Vec<String> {
+    let mut scored: Vec<(u8, u64, String)> = found
+        .into_iter()
+        .filter(|(term, _)| term != text)
+        .filter_map(|(term, df)| query::edit_distance(&term, text, max).map(|d| (d, df, term)))
+        .collect();
+    let Some(best) = scored.iter().map(|(d, _, _)| *d).min() else {
+        return Vec::new();
+    };
+    scored.retain(|(d, _, _)| *d == best);
+    scored.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.2.cmp(&b.2)));
+    scored.into_iter().take(limit).map(|(_, _, t)| t).collect()
+}
