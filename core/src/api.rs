@@ -62,6 +62,49 @@ pub struct SearchResponse {
     /// How many articles matched in all (more than `hits` holds when limited).
     pub total: u64,
     pub hits: Vec<SearchHit>,
+    /// How many matching articles each category has, most first (ignoring the `category`
+    /// filter, so the widget can offer the others).
+    #[serde(default)]
+    pub facets: Vec<CategoryCount>,
+    /// "Did you mean": a corrected query, when this one found nothing and a correction exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<String>,
+}
+
+/// A category and how many search results it has.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryCount {
+    pub category: String,
+    pub count: u64,
+}
+
+/// `GET /api/v1/suggestions?page_url=&locale=`: articles to offer on a page before the
+/// customer types anything.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageSuggestions {
+    /// The path the suggestions are for (the `page_url` without origin, query or fragment).
+    pub path: String,
+    pub articles: Vec<SuggestedArticle>,
+}
+
+/// An article suggested for a page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuggestedArticle {
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub category: String,
+    pub reason: SuggestionReason,
+}
+
+/// Why an article is suggested.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SuggestionReason {
+    /// One of the article's `page_urls` patterns matches the page.
+    PageMatch,
+    /// Filler in the site's editorial order (category, then title) when few articles match.
+    Editorial,
 }
 
 /// `GET /api/v1/articles/{slug}`: an article ready to show.
@@ -122,10 +165,16 @@ impl HandoffRequest {
             return err("name", "Please tell us your name.".into());
         }
         if name.chars().count() > MAX_NAME_CHARS {
-            return err("name", format!("A name can be at most {MAX_NAME_CHARS} characters."));
+            return err(
+                "name",
+                format!("A name can be at most {MAX_NAME_CHARS} characters."),
+            );
         }
         if !is_plausible_email(self.email.trim()) {
-            return err("email", "Please enter a valid email address, like name@example.com.".into());
+            return err(
+                "email",
+                "Please enter a valid email address, like name@example.com.".into(),
+            );
         }
         let message = self.message.trim();
         if message.is_empty() {
@@ -198,11 +247,35 @@ mod tests {
     #[test]
     fn each_missing_or_bad_field_is_named() {
         let field = |r: HandoffRequest| r.validate().map_err(|e| e.field);
-        assert_eq!(field(HandoffRequest { name: "  ".into(), ..request() }), Err("name".into()));
-        assert_eq!(field(HandoffRequest { email: "ada".into(), ..request() }), Err("email".into()));
-        assert_eq!(field(HandoffRequest { message: "".into(), ..request() }), Err("message".into()));
+        assert_eq!(
+            field(HandoffRequest {
+                name: "  ".into(),
+                ..request()
+            }),
+            Err("name".into())
+        );
+        assert_eq!(
+            field(HandoffRequest {
+                email: "ada".into(),
+                ..request()
+            }),
+            Err("email".into())
+        );
+        assert_eq!(
+            field(HandoffRequest {
+                message: "".into(),
+                ..request()
+            }),
+            Err("message".into())
+        );
         let long = "x".repeat(MAX_MESSAGE_CHARS + 1);
-        assert_eq!(field(HandoffRequest { message: long, ..request() }), Err("message".into()));
+        assert_eq!(
+            field(HandoffRequest {
+                message: long,
+                ..request()
+            }),
+            Err("message".into())
+        );
     }
 
     #[test]
@@ -210,16 +283,27 @@ mod tests {
         for ok in ["a@b.co", "first.last+tag@sub.example.org"] {
             assert!(is_plausible_email(ok), "{ok}");
         }
-        for bad in ["", "a", "a@b", "@b.co", "a@b..co", "a b@c.co", "a@b.co.", "a@@b.co"] {
+        for bad in [
+            "", "a", "a@b", "@b.co", "a@b..co", "a b@c.co", "a@b.co.", "a@@b.co",
+        ] {
             assert!(!is_plausible_email(bad), "{bad}");
         }
     }
 
     #[test]
     fn snippet_fragments_omit_highlight_when_false() {
-        let plain = Fragment { text: "hub".into(), highlight: false };
-        let hit = Fragment { text: "reset".into(), highlight: true };
-        assert_eq!(serde_json::to_string(&plain).expect("json"), r#"{"text":"hub"}"#);
+        let plain = Fragment {
+            text: "hub".into(),
+            highlight: false,
+        };
+        let hit = Fragment {
+            text: "reset".into(),
+            highlight: true,
+        };
+        assert_eq!(
+            serde_json::to_string(&plain).expect("json"),
+            r#"{"text":"hub"}"#
+        );
         assert_eq!(
             serde_json::to_string(&hit).expect("json"),
             r#"{"text":"reset","highlight":true}"#

@@ -1,4 +1,4 @@
-//! The command line: `baton serve` and `baton ticket show`.
+//! The command line: `baton serve`, `baton ticket show` and `baton eval`.
 
 use std::path::PathBuf;
 
@@ -25,6 +25,76 @@ pub enum Command {
     /// Read stored tickets.
     #[command(subcommand)]
     Ticket(TicketCommand),
+    /// Score search relevance on a test collection.
+    ///
+    /// Indexes `docs.jsonl` with the production search settings, runs every query of
+    /// `queries.jsonl` as `GET /api/v1/search` would, and prints nDCG@10, MRR@10, Recall@10
+    /// and Recall@1 against `qrels.tsv` as JSON.
+    Eval(EvalArgs),
+    /// Check a knowledge base like a compiler checks code.
+    ///
+    /// Prints every problem as `path:line:col: error|warning: message` with a hint, then a
+    /// summary. Exits non-zero when there is an error; warnings alone do not fail.
+    Check(CheckArgs),
+    /// Publish a knowledge base to a running server, or roll back to an earlier version.
+    ///
+    /// Checks the folder first, then uploads it with its content hash as the version. The
+    /// server checks it again, builds the index off to the side and swaps it in atomically.
+    Publish(PublishArgs),
+    /// Manage the tokens that allow publishing and previewing drafts.
+    #[command(subcommand, name = "admin-token")]
+    AdminToken(AdminTokenCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Knowledge base folder.
+    #[arg(value_name = "DIR", default_value = "kb-content")]
+    pub dir: PathBuf,
+    /// `text` for people, `json` for tools.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+/// How `baton check` prints problems.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// Knowledge base folder to publish.
+    #[arg(value_name = "DIR", default_value = "kb-content")]
+    pub dir: PathBuf,
+    /// The running server, like http://127.0.0.1:8080.
+    #[arg(long, env = "BATON_SERVER", default_value = "http://127.0.0.1:8080")]
+    pub server: String,
+    /// An admin token from `baton admin-token create`.
+    #[arg(long, env = "BATON_ADMIN_TOKEN", hide_env_values = true)]
+    pub token: String,
+    /// Instead of publishing DIR, bring back an earlier version (see the versions list).
+    #[arg(long, value_name = "VERSION")]
+    pub rollback: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminTokenCommand {
+    /// Create a token and print it once; only its hash is stored.
+    Create(AdminTokenArgs),
+    /// Revoke every token with a label.
+    Revoke(AdminTokenArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AdminTokenArgs {
+    /// What the token is for, like "ci" or "anna".
+    #[arg(long, default_value = "admin")]
+    pub label: String,
+    /// Folder of the database, as given to `baton serve`.
+    #[arg(long, env = "BATON_DATA_DIR", default_value = "baton-data")]
+    pub data_dir: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -38,6 +108,10 @@ pub struct ServeArgs {
     /// Knowledge base folder: `site.toml` and `articles/<locale>/<slug>.md`.
     #[arg(long, env = "BATON_CONTENT_DIR", default_value = "kb-content")]
     pub content_dir: PathBuf,
+    /// Reload the knowledge base when a file in it changes (for editors working locally).
+    /// Problems are printed and the last good version keeps serving.
+    #[arg(long)]
+    pub watch: bool,
     /// Folder of the built widget (`loader.js` and hashed files), served under /widget/.
     #[arg(long, env = "BATON_WIDGET_DIR", default_value = "dist/widget")]
     pub widget_dir: PathBuf,
@@ -59,6 +133,28 @@ pub enum LogFormat {
     Text,
     /// One JSON object per line, for log collectors.
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Folder with `docs.jsonl`, `queries.jsonl` and `qrels.tsv`.
+    #[arg(long, value_name = "DIR")]
+    pub data: PathBuf,
+    /// Also write the ranking of every query to this file.
+    #[arg(long, value_name = "PATH")]
+    pub run_file: Option<PathBuf>,
+    /// Format of the run file.
+    #[arg(long, value_enum, default_value_t = RunFileFormat::Trec)]
+    pub format: RunFileFormat,
+}
+
+/// Run file formats, both read by `tests/data/relevance.py`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RunFileFormat {
+    /// `qid Q0 docid rank score tag` lines.
+    Trec,
+    /// `{"query_id": .., "doc_ids": [..]}` lines.
+    Jsonl,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,22 +1,20 @@
-//! The panel: header, the current screen (search, article or handoff form) and footer.
+//! The panel: header, the current screen (search, article or handoff form) and footer, plus
+//! what every screen works with ([`Env`]).
 
 use baton_core::Transcript;
-use baton_core::api::SiteInfo;
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CustomEvent, CustomEventInit, HtmlElement, KeyboardEvent};
 
 use crate::Config;
 use crate::article::ArticleView;
 use crate::handoff::{Draft, HandoffView};
-use crate::http::Api;
+use crate::http::{Api, Hit, Site, field, text};
+use crate::i18n::{Messages, messages};
 use crate::search::{Search, SearchView};
-use crate::session::{Screen, SessionStore, now_ms};
-
-/// The panel's CSS, placed in a `<style>` element inside the shadow root.
-const STYLE: &str = include_str!("style.css");
+use crate::session::{Journal, Screen, SessionStore, now_ms};
 
 /// Id of the panel, named by the launcher's `aria-controls`.
 const PANEL_ID: &str = "baton-panel";
@@ -24,225 +22,312 @@ const PANEL_ID: &str = "baton-panel";
 /// What every screen of the panel works with. All fields are cheap handles (`Copy`).
 #[derive(Clone, Copy)]
 pub struct Env {
+    pub t: &'static Messages,
     pub api: StoredValue<Api>,
+    pub store: StoredValue<SessionStore>,
     pub site: StoredValue<String>,
-    /// The locale to ask the server for; empty until known (the server then uses its default).
-    pub locale: Signal<String>,
+    /// The locale sent to the server and recorded in the transcript.
+    pub locale: StoredValue<String>,
+    pub page_url: StoredValue<String>,
+    pub open: RwSignal<bool>,
+    /// This page's events; earlier pages' are in `journal`.
     pub transcript: RwSignal<Transcript>,
+    pub journal: StoredValue<Journal, LocalStorage>,
     pub screen: RwSignal<Screen>,
+    pub search: Search,
+    pub draft: Draft,
+    /// `{ site: SiteInfo }` once loaded; `None` while loading; `Some(Err)` when it failed.
+    pub site_info: RwSignal<Option<Result<Site, String>>>,
+    pub suggestions: RwSignal<Vec<Hit>>,
+    /// The mount container: receives events and the theme variables.
+    pub root: StoredValue<HtmlElement, LocalStorage>,
+    /// Whether the panel was open when the page loaded (restored, so focus is left alone).
+    pub restored_open: bool,
 }
 
-/// Loading state of the site description.
-#[derive(Clone, Debug, PartialEq)]
-enum SiteState {
-    Loading,
-    Ready(SiteInfo),
-    Failed(String),
-}
-
-/// The whole widget. `open` is shared with the loader's [`crate::Widget`] handle; `root` is the
-/// mount container, which receives `baton:openchange` events and the theme variables.
-#[component]
-pub fn App(config: Config, open: RwSignal<bool>, root: HtmlElement) -> impl IntoView {
-    let store = StoredValue::new(SessionStore::new(&config.site));
-    let root = StoredValue::new_local(root);
-
-    let transcript = store
-        .with_value(|s| s.transcript())
-        .unwrap_or_else(|| Transcript::new(config.locale.clone()));
-    let transcript = RwSignal::new(transcript);
-    transcript.update(|t| t.record_page_view(now_ms(), &config.page_url));
-    let restored_open = store.with_value(SessionStore::open);
-    open.set(restored_open);
-
-    let site_state = RwSignal::new(SiteState::Loading);
-    let fixed_locale = config.locale.clone();
-    let locale = Signal::derive(move || {
-        fixed_locale.clone().unwrap_or_else(|| {
-            site_state.with(|s| match s {
-                SiteState::Ready(site) => site.default_locale.clone(),
-                _ => String::new(),
-            })
-        })
-    });
-    let env = Env {
-        api: StoredValue::new(Api::new(&config.api_base)),
-        site: StoredValue::new(config.site.clone()),
-        locale,
-        transcript,
-        screen: RwSignal::new(store.with_value(SessionStore::screen)),
-    };
-    let search = Search::new(store.with_value(SessionStore::query));
-    let draft = Draft::new();
-    let search_input = NodeRef::<html::Input>::new();
-    let close_button = NodeRef::<html::Button>::new();
-
-    let load_site = move || {
-        site_state.set(SiteState::Loading);
-        spawn_local(async move {
-            match env.api.get_value().site().await {
-                Ok(site) => {
-                    let brand = css_color(&site.brand_color);
-                    store.with_value(|s| s.save_brand(&brand));
-                    root.with_value(|r| {
-                        _ = r.set_attribute("style", &format!("--baton-brand:{brand}"));
-                    });
-                    transcript.update(|t| {
-                        if t.locale.is_none() {
-                            t.locale = Some(site.default_locale.clone());
-                        }
-                    });
-                    site_state.set(SiteState::Ready(site));
-                }
-                Err(e) => site_state.set(SiteState::Failed(e.message())),
-            }
-        });
-    };
-    load_site();
-    if !search.query.get_untracked().trim().is_empty() {
-        search.run(env);
+impl Env {
+    pub fn new(config: &Config, root: HtmlElement) -> Env {
+        let store = SessionStore::new(&config.site);
+        let journal = Journal::restore(&store);
+        let mut transcript = Transcript::new(Some(config.locale.clone()));
+        if journal.last_page().as_deref() != Some(config.page_url.as_str()) {
+            transcript.record_page_view(now_ms(), &config.page_url);
+        }
+        let restored_open = store.get("open").as_deref() == Some("1");
+        let screen = Screen::decode(&store.get("screen").unwrap_or_default());
+        let query = store.get("query").unwrap_or_default();
+        let draft = Draft::restore(&store);
+        let env = Env {
+            t: messages(&config.locale),
+            api: StoredValue::new(Api::new(&config.api_base)),
+            site: StoredValue::new(config.site.clone()),
+            locale: StoredValue::new(config.locale.clone()),
+            page_url: StoredValue::new(config.page_url.clone()),
+            open: RwSignal::new(restored_open),
+            transcript: RwSignal::new(transcript),
+            journal: StoredValue::new_local(journal),
+            screen: RwSignal::new(screen),
+            search: Search::new(query),
+            draft,
+            site_info: RwSignal::new(None),
+            suggestions: RwSignal::new(Vec::new()),
+            root: StoredValue::new_local(root),
+            restored_open,
+            store: StoredValue::new(store),
+        };
+        env.prefill(&env.store.with_value(|s| s.get_json("identity")));
+        env
     }
 
-    Effect::new(move || transcript.with(|t| store.with_value(|s| s.save_transcript(t))));
+    /// The whole transcript (earlier pages and this one) as a JavaScript object.
+    pub fn transcript_js(self) -> JsValue {
+        self.transcript
+            .with_untracked(|t| self.journal.with_value(|j| j.to_js(t)))
+    }
+
+    pub fn identify(self, identity: &JsValue) {
+        if identity.is_object() {
+            self.store.with_value(|s| s.set_json("identity", identity));
+            self.prefill(identity);
+        }
+    }
+
+    pub fn set_context(self, context: &JsValue) {
+        if context.is_object() {
+            self.store.with_value(|s| s.set_json("context", context));
+        }
+    }
+
+    /// Fills the handoff form's empty name and email from the host page's identity.
+    fn prefill(self, identity: &JsValue) {
+        for (signal, key) in [(self.draft.name, "name"), (self.draft.email, "email")] {
+            let value = text(identity, key);
+            if !value.is_empty() && signal.with_untracked(String::is_empty) {
+                signal.set(value);
+            }
+        }
+    }
+
+    /// Tells the host page's `Baton.on(type, fn)` listeners about something.
+    pub fn emit(self, kind: &str, key: &str, value: &str) {
+        let detail = js_sys::Object::new();
+        _ = js_sys::Reflect::set(&detail, &"type".into(), &kind.into());
+        _ = js_sys::Reflect::set(&detail, &key.into(), &value.into());
+        dispatch(self, "baton:event", &detail);
+    }
+
+    fn load_site(self) {
+        self.site_info.set(None);
+        spawn_local(async move {
+            let result = self.api.get_value().site().await;
+            if let Ok(site) = &result {
+                let brand = css_color(&site.brand_color);
+                self.store.with_value(|s| s.set("brand", &brand));
+                self.root.with_value(|r| {
+                    _ = r.style().set_property("--baton-site-brand", &brand);
+                });
+            }
+            self.site_info
+                .set(Some(result.map_err(|e| e.message(self.t))));
+        });
+        spawn_local(async move {
+            let page = self.page_url.get_value();
+            let locale = self.locale.get_value();
+            if let Ok(hits) = self.api.get_value().suggestions(&page, &locale).await {
+                self.suggestions.set(hits);
+            }
+        });
+    }
+}
+
+fn dispatch(env: Env, name: &str, detail: &JsValue) {
+    let init = CustomEventInit::new();
+    init.set_detail(detail);
+    if let Ok(event) = CustomEvent::new_with_event_init_dict(name, &init) {
+        env.root.with_value(|r| _ = r.dispatch_event(&event));
+    }
+}
+
+/// Focuses `node` after the next frame, once it is rendered.
+pub fn focus_soon<E>(node: NodeRef<E>)
+where
+    E: leptos::tachys::html::element::ElementType,
+    E::Output: JsCast + Clone + 'static,
+{
+    request_animation_frame(move || {
+        if let Some(el) = node.get_untracked() {
+            _ = el.unchecked_into::<HtmlElement>().focus();
+        }
+    });
+}
+
+/// The whole widget.
+#[component]
+pub fn App(env: Env) -> impl IntoView {
+    let t = env.t;
+    let open = env.open;
+    let search_input = NodeRef::<html::Input>::new();
+    let panel = NodeRef::<html::Div>::new();
+
+    env.load_site();
+    if !env.search.query.with_untracked(|q| q.trim().is_empty()) {
+        env.search.run(env);
+    }
+
+    Effect::new(move || {
+        let json = env.transcript.with(|_| env.transcript_js());
+        env.store.with_value(|s| s.set_json("transcript", &json));
+    });
     Effect::new(move |previous: Option<Screen>| {
         let screen = env.screen.get();
-        store.with_value(|s| s.save_screen(&screen));
+        env.store.with_value(|s| s.set("screen", &screen.encode()));
         // Coming back to the search keeps focus in the panel (the button pressed is gone).
         if previous.is_some_and(|p| p != screen) && screen == Screen::Search {
-            request_animation_frame(move || {
-                if let Some(input) = search_input.get_untracked() {
-                    _ = input.focus();
-                }
-            });
+            focus_soon(search_input);
         }
         screen
     });
-    Effect::new(move || search.query.with(|q| store.with_value(|s| s.save_query(q))));
+    Effect::new(move || {
+        env.search
+            .query
+            .with(|q| env.store.with_value(|s| s.set("query", q)))
+    });
     Effect::new(move |previous: Option<bool>| {
         let is_open = open.get();
-        store.with_value(|s| s.save_open(is_open));
-        root.with_value(|r| announce_open(r, is_open));
+        env.store
+            .with_value(|s| s.set("open", if is_open { "1" } else { "0" }));
+        dispatch(env, "baton:openchange", &JsValue::from_bool(is_open));
         // Focus follows the customer opening the panel, not a panel restored on page load.
         let opened = match previous {
             Some(was_open) => !was_open,
-            None => !restored_open,
+            None => !env.restored_open,
         };
         if is_open && opened {
             request_animation_frame(move || {
-                if let Some(input) = search_input.get_untracked() {
-                    _ = input.focus();
-                } else if let Some(button) = close_button.get_untracked() {
-                    _ = button.focus();
+                let Some(panel) = panel.get_untracked() else {
+                    return;
+                };
+                let target = panel
+                    .query_selector("input,h2[tabindex],button.back-button")
+                    .ok()
+                    .flatten();
+                if let Some(el) = target.and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
+                    _ = el.focus();
                 }
             });
         }
         is_open
     });
 
-    let name = move || {
-        site_state.with(|s| match s {
-            SiteState::Ready(site) => site.name.clone(),
-            _ => "Support".to_owned(),
-        })
+    let site_text = move |pick: fn(&Site) -> &String, fallback: &'static str| {
+        move || {
+            env.site_info.with(|s| match s {
+                Some(Ok(site)) if !pick(site).is_empty() => pick(site).clone(),
+                _ => fallback.to_owned(),
+            })
+        }
     };
-    let greeting = move || {
-        site_state.with(|s| match s {
-            SiteState::Ready(site) => site.greeting.clone(),
-            _ => "How can we help?".to_owned(),
-        })
-    };
-    let on_keydown = move |ev: KeyboardEvent| {
-        if ev.key() == "Escape" {
+    let name = site_text(|s| &s.name, t.support);
+    let greeting = site_text(|s| &s.greeting, t.greeting);
+
+    let on_keydown = move |ev: KeyboardEvent| match ev.key().as_str() {
+        "Escape" => {
             // Keep the query: a search box clears itself on Escape by default.
             ev.prevent_default();
             open.set(false);
         }
+        "Tab" => {
+            if let Some(panel) = panel.get_untracked() {
+                trap_focus(&panel, &ev);
+            }
+        }
+        _ => {}
     };
 
     view! {
-        <style>{STYLE}</style>
         <div
             class="panel"
             id=PANEL_ID
             role="dialog"
-            aria-label=name
+            aria-modal="true"
+            aria-labelledby="baton-title"
+            lang=t.lang
+            dir=t.dir
             hidden=move || !open.get()
             on:keydown=on_keydown
+            node_ref=panel
         >
             <header class="header">
-                <div class="header-text">
-                    <p class="site-name">{name}</p>
+                <div>
+                    <h2 class="site-name" id="baton-title">{name}</h2>
                     <p class="greeting">{greeting}</p>
                 </div>
                 <button
                     type="button"
                     class="icon-button"
-                    aria-label="Close support"
-                    node_ref=close_button
+                    aria-label=t.close
                     on:click=move |_| open.set(false)
                 >
                     <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
-                        <path
-                            d="M6 6l12 12M18 6L6 18"
-                            stroke="currentColor"
-                            stroke-width="2"
-                            stroke-linecap="round"
-                        />
+                        <path d="M6 6l12 12M18 6L6 18" stroke="currentColor" stroke-width="2" stroke-linecap="round" />
                     </svg>
                 </button>
             </header>
-            {move || match site_state.get() {
-                SiteState::Failed(message) => {
-                    Some(
-                        view! {
-                            <div class="notice" role="alert">
-                                <span>{message}</span>
-                                <button type="button" class="link-button" on:click=move |_| load_site()>
-                                    "Retry"
-                                </button>
-                            </div>
-                        },
-                    )
-                }
+            {move || match env.site_info.get() {
+                Some(Err(message)) => Some(view! {
+                    <div class="notice" role="alert">
+                        <span>{message}</span>
+                        <button type="button" class="link-button" on:click=move |_| env.load_site()>
+                            {t.retry}
+                        </button>
+                    </div>
+                }),
                 _ => None,
             }}
             <div class="body">
                 {move || match env.screen.get() {
-                    Screen::Search => {
-                        view! { <SearchView env=env search=search input_ref=search_input /> }
-                            .into_any()
-                    }
-                    Screen::Article { slug } => view! { <ArticleView env=env slug=slug /> }.into_any(),
-                    Screen::Handoff => view! { <HandoffView env=env draft=draft /> }.into_any(),
+                    Screen::Search => view! { <SearchView env=env input_ref=search_input /> }.into_any(),
+                    Screen::Article(slug) => view! { <ArticleView env=env slug=slug /> }.into_any(),
+                    Screen::Handoff => view! { <HandoffView env=env /> }.into_any(),
                 }}
             </div>
-            <Show when=move || env.screen.with(|s| *s != Screen::Handoff)>
+            {move || (env.screen.get() != Screen::Handoff).then(|| view! {
                 <footer class="footer">
-                    <span>"Can't find what you need?"</span>
-                    <button
-                        type="button"
-                        class="secondary-button"
-                        on:click=move |_| env.screen.set(Screen::Handoff)
-                    >
-                        "Talk to a person"
+                    <span>{t.cant_find}</span>
+                    <button type="button" class="secondary-button" on:click=move |_| env.screen.set(Screen::Handoff)>
+                        {t.talk_to_person}
                     </button>
                 </footer>
-            </Show>
+            })}
         </div>
     }
 }
 
-/// Tells the loader that the panel opened or closed.
-fn announce_open(root: &HtmlElement, open: bool) {
-    let init = CustomEventInit::new();
-    init.set_detail(&JsValue::from_bool(open));
-    if let Ok(event) = CustomEvent::new_with_event_init_dict("baton:openchange", &init) {
-        _ = root.dispatch_event(&event);
+/// Keeps Tab and Shift+Tab inside the open dialog, wrapping at either end.
+fn trap_focus(panel: &web_sys::Element, ev: &KeyboardEvent) {
+    let Ok(nodes) = panel.query_selector_all("button,input,textarea,a[href],[tabindex='0']") else {
+        return;
+    };
+    let count = nodes.length();
+    let (Some(first), Some(last)) = (nodes.get(0), nodes.get(count.saturating_sub(1))) else {
+        return;
+    };
+    // The focused element of the shadow root (or of the frame's document).
+    let root = panel.get_root_node();
+    let active = field(&root, "activeElement");
+    let (from, to) = if ev.shift_key() {
+        (first, last)
+    } else {
+        (last, first)
+    };
+    let outside = !active.is_truthy() || !panel.contains(active.dyn_ref());
+    if outside || JsValue::from(from) == active {
+        ev.prevent_default();
+        _ = to.unchecked_into::<HtmlElement>().focus();
     }
 }
 
-/// The site's brand colour, reduced to characters that can only form a colour value, so site
-/// configuration can never inject other declarations into the `style` attribute.
+/// The site's brand colour, reduced to characters that can only form a colour value.
 fn css_color(color: &str) -> String {
     let clean: String = color
         .chars()

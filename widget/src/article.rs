@@ -1,13 +1,14 @@
 //! One article, read inside the widget. Links to other articles open here too.
 
-use baton_core::api::Article;
+use leptos::either::Either;
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, MouseEvent};
 
-use crate::app::Env;
+use crate::app::{Env, focus_soon};
+use crate::http::Article;
 use crate::session::{Screen, now_ms};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -19,27 +20,25 @@ enum Loaded {
 
 #[component]
 pub fn ArticleView(env: Env, slug: String) -> impl IntoView {
+    let t = env.t;
     let state = RwSignal::new(Loaded::Loading);
+    let voted = RwSignal::new(false);
     let heading = NodeRef::<html::H2>::new();
 
     let load = move |slug: String| {
         state.set(Loaded::Loading);
         let api = env.api.get_value();
-        let locale = env.locale.get_untracked();
+        let locale = env.locale.get_value();
         spawn_local(async move {
-            let next = match api.article(&slug, &locale, None).await {
+            let next = match api.article(&slug, &locale).await {
                 Ok(article) => {
                     env.transcript.update(|t| {
                         t.record_article(now_ms(), &article.slug, &article.title);
                     });
-                    request_animation_frame(move || {
-                        if let Some(h) = heading.get_untracked() {
-                            _ = h.focus();
-                        }
-                    });
+                    focus_soon(heading);
                     Loaded::Ready(article)
                 }
-                Err(error) => Loaded::Failed(error.message()),
+                Err(error) => Loaded::Failed(error.message(env.t)),
             };
             // The customer may have left this view while the article loaded.
             _ = state.try_set(next);
@@ -58,7 +57,7 @@ pub fn ArticleView(env: Env, slug: String) -> impl IntoView {
         let href = link.get_attribute("href").unwrap_or_default();
         if let Some(slug) = internal_slug(&href) {
             ev.prevent_default();
-            env.screen.set(Screen::Article { slug });
+            env.screen.set(Screen::Article(slug));
         } else if href.starts_with('#') {
             // In-page anchors would change the host page's URL.
             ev.prevent_default();
@@ -73,49 +72,58 @@ pub fn ArticleView(env: Env, slug: String) -> impl IntoView {
             }
         }
     };
-    let back = move |_| env.screen.set(Screen::Search);
+    let vote = move |helpful: bool, slug: String| {
+        voted.set(true);
+        if helpful {
+            env.emit("resolved", "slug", &slug);
+        }
+    };
 
     view! {
-        <div class="article-view">
-            <button type="button" class="back-button" on:click=back>
-                <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true">
-                    <path
-                        d="M15 6l-6 6 6 6"
-                        fill="none"
-                        stroke="currentColor"
-                        stroke-width="2"
-                        stroke-linecap="round"
-                        stroke-linejoin="round"
-                    />
-                </svg>
-                "Back to results"
-            </button>
-            {move || match state.get() {
-                Loaded::Loading => view! { <p class="hint" role="status">"Loading article…"</p> }.into_any(),
-                Loaded::Failed(message) => {
-                    let slug = slug.clone();
-                    view! {
-                        <div class="notice" role="alert">
-                            <span>{message}</span>
-                            <button type="button" class="link-button" on:click=move |_| load(slug.clone())>
-                                "Retry"
-                            </button>
-                        </div>
-                    }
-                        .into_any()
+        <button type="button" class="back-button" on:click=move |_| env.screen.set(Screen::Search)>
+            <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true">
+                <path d="M15 6l-6 6 6 6" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" />
+            </svg>
+            {t.back_to_results}
+        </button>
+        {move || match state.get() {
+            Loaded::Loading => view! { <p class="hint" role="status">{t.loading_article}</p> }.into_any(),
+            Loaded::Failed(message) => {
+                let slug = slug.clone();
+                view! {
+                    <div class="notice" role="alert">
+                        <span>{message}</span>
+                        <button type="button" class="link-button" on:click=move |_| load(slug.clone())>
+                            {t.retry}
+                        </button>
+                    </div>
                 }
-                Loaded::Ready(article) => {
-                    view! {
-                        <article class="article">
-                            <p class="result-category">{article.category}</p>
-                            <h2 tabindex="-1" node_ref=heading>{article.title}</h2>
-                            <div class="article-body" inner_html=article.html on:click=on_body_click></div>
-                        </article>
-                    }
-                        .into_any()
+                    .into_any()
+            }
+            Loaded::Ready(article) => {
+                let (yes, no) = (article.slug.clone(), article.slug.clone());
+                view! {
+                    <article class="article">
+                        <p class="result-category">{article.category}</p>
+                        <h2 tabindex="-1" node_ref=heading>{article.title}</h2>
+                        <div class="article-body" inner_html=article.html on:click=on_body_click></div>
+                    </article>
+                    <div class="feedback" role="group" aria-label=t.helpful>
+                        {move || if voted.get() {
+                            Either::Left(view! { <p role="status">{t.thanks_feedback}</p> })
+                        } else {
+                            let (yes, no) = (yes.clone(), no.clone());
+                            Either::Right(view! {
+                                <span>{t.helpful}</span>
+                                <button type="button" class="secondary-button" on:click=move |_| vote(true, yes.clone())>{t.yes}</button>
+                                <button type="button" class="secondary-button" on:click=move |_| vote(false, no.clone())>{t.no}</button>
+                            })
+                        }}
+                    </div>
                 }
-            }}
-        </div>
+                    .into_any()
+            }
+        }}
     }
 }
 

@@ -1,15 +1,18 @@
 //! "Talk to a person": the handoff form, its validation and the confirmation with the ticket
-//! reference.
+//! reference. What the customer types is kept in `sessionStorage` as they type, so neither a
+//! failed request nor a page navigation loses it.
 
-use baton_core::api::{FieldError, HandoffRequest, HandoffResponse};
+use baton_core::Transcript;
+use baton_core::api::HandoffRequest;
+use js_sys::{JSON, Object, Reflect};
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::SubmitEvent;
 
-use crate::app::Env;
-use crate::session::Screen;
+use crate::app::{Env, focus_soon};
+use crate::session::{Screen, SessionStore};
 
 #[derive(Clone, Debug, PartialEq)]
 enum Status {
@@ -17,17 +20,26 @@ enum Status {
     Sending,
     /// Not sent; everything typed is kept and the same submission can be retried.
     Failed(String),
-    Sent(HandoffResponse),
+    /// Sent: the reference and when it was stored.
+    Sent(String, String),
+}
+
+/// Which field a validation error is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Field {
+    Name,
+    Email,
+    Message,
 }
 
 /// What the customer typed. It outlives the form, so looking something up and coming back
 /// loses nothing.
 #[derive(Clone, Copy)]
 pub struct Draft {
-    name: RwSignal<String>,
-    email: RwSignal<String>,
+    pub name: RwSignal<String>,
+    pub email: RwSignal<String>,
     message: RwSignal<String>,
-    error: RwSignal<Option<FieldError>>,
+    error: RwSignal<Option<Field>>,
     status: RwSignal<Status>,
     /// The `Idempotency-Key` of the current submission: reused when it is retried, replaced
     /// once the customer edits the form.
@@ -35,55 +47,35 @@ pub struct Draft {
 }
 
 impl Draft {
-    pub fn new() -> Self {
+    /// The draft saved by an earlier page of this visit, if any.
+    pub fn restore(store: &SessionStore) -> Self {
+        let saved = |name| RwSignal::new(store.get(name).unwrap_or_default());
         Draft {
-            name: RwSignal::new(String::new()),
-            email: RwSignal::new(String::new()),
-            message: RwSignal::new(String::new()),
+            name: saved("draft:name"),
+            email: saved("draft:email"),
+            message: saved("draft:message"),
             error: RwSignal::new(None),
             status: RwSignal::new(Status::Editing),
             key: StoredValue::new(None),
         }
     }
-
-    fn edited(self) {
-        self.key.set_value(None);
-    }
-
-    fn field_error(self, field: &'static str) -> impl Fn() -> Option<String> + Copy + Send {
-        move || {
-            self.error.with(|e| {
-                e.as_ref()
-                    .filter(|e| e.field == field)
-                    .map(|e| e.message.clone())
-            })
-        }
-    }
 }
 
 #[component]
-pub fn HandoffView(env: Env, draft: Draft) -> impl IntoView {
+pub fn HandoffView(env: Env) -> impl IntoView {
+    let t = env.t;
+    let draft = env.draft;
     let name_ref = NodeRef::<html::Input>::new();
     let email_ref = NodeRef::<html::Input>::new();
     let message_ref = NodeRef::<html::Textarea>::new();
 
-    if draft
-        .status
-        .with_untracked(|s| matches!(s, Status::Editing))
-    {
-        request_animation_frame(move || {
-            if let Some(input) = name_ref.get_untracked() {
-                _ = input.focus();
-            }
-        });
+    if draft.status.with_untracked(|s| *s == Status::Editing) {
+        focus_soon(name_ref);
     }
 
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        if draft
-            .status
-            .with_untracked(|s| matches!(s, Status::Sending))
-        {
+        if draft.status.with_untracked(|s| *s == Status::Sending) {
             return;
         }
         let request = HandoffRequest {
@@ -91,86 +83,84 @@ pub fn HandoffView(env: Env, draft: Draft) -> impl IntoView {
             name: draft.name.get_untracked().trim().to_owned(),
             email: draft.email.get_untracked().trim().to_owned(),
             message: draft.message.get_untracked().trim().to_owned(),
-            transcript: env.transcript.get_untracked(),
+            transcript: Transcript::default(),
         };
         if let Err(error) = request.validate() {
-            let focused = match error.field.as_str() {
-                "name" => name_ref.get_untracked().map(|e| e.focus()),
-                "email" => email_ref.get_untracked().map(|e| e.focus()),
-                _ => message_ref.get_untracked().map(|e| e.focus()),
+            let field = match error.field.as_str() {
+                "name" => Field::Name,
+                "email" => Field::Email,
+                _ => Field::Message,
             };
-            // Focusing can only fail for a detached element; the error is shown regardless.
-            _ = focused;
-            draft.error.set(Some(error));
+            match field {
+                Field::Name => focus_soon(name_ref),
+                Field::Email => focus_soon(email_ref),
+                Field::Message => focus_soon(message_ref),
+            }
+            draft.error.set(Some(field));
             return;
         }
         draft.error.set(None);
+        let body = request_body(env, &request);
         let key = draft.key.get_value().unwrap_or_else(idempotency_key);
         draft.key.set_value(Some(key.clone()));
         draft.status.set(Status::Sending);
         let api = env.api.get_value();
         spawn_local(async move {
-            let status = match api.handoff(&request, &key).await {
-                Ok(response) => Status::Sent(response),
-                Err(error) => Status::Failed(error.message()),
+            let status = match api.handoff(&body, &key).await {
+                Ok((reference, created_at)) => {
+                    env.store.with_value(|s| s.set("draft:message", ""));
+                    env.emit("handoff", "reference", &reference);
+                    Status::Sent(reference, created_at)
+                }
+                Err(error) => Status::Failed(error.message(env.t)),
             };
             draft.status.set(status);
         });
     };
 
-    let text_input = move |signal: RwSignal<String>, field: &'static str| {
+    let text_input = move |signal: RwSignal<String>, field: Field, key: &'static str| {
         move |ev: web_sys::Event| {
-            signal.set(event_target_value(&ev));
-            draft.edited();
-            if draft
-                .error
-                .with_untracked(|e| e.as_ref().is_some_and(|e| e.field == field))
-            {
+            let value = event_target_value(&ev);
+            env.store.with_value(|s| s.set(key, &value));
+            signal.set(value);
+            draft.key.set_value(None);
+            if draft.error.get_untracked() == Some(field) {
                 draft.error.set(None);
             }
         }
     };
-    let name_error = draft.field_error("name");
-    let email_error = draft.field_error("email");
-    let message_error = draft.field_error("message");
-    let sending = move || draft.status.with(|s| matches!(s, Status::Sending));
-    let locale = env.locale;
+    let error_for = move |field: Field| move || draft.error.get() == Some(field);
+    let sending = move || draft.status.with(|s| *s == Status::Sending);
 
     view! {
-        <Show
-            when=move || !matches!(draft.status.get(), Status::Sent(_))
-            fallback=move || {
-                let Status::Sent(response) = draft.status.get() else { return None };
-                Some(view! { <Confirmation draft=draft env=env response=response locale=locale /> })
-            }
-        >
+        {move || match draft.status.get() {
+            Status::Sent(reference, created_at) => view! { <Confirmation env=env reference=reference created_at=created_at /> }.into_any(),
+            _ => view! {
             <form class="handoff" novalidate on:submit=submit>
                 <button type="button" class="back-button" on:click=move |_| env.screen.set(Screen::Search)>
                     <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true">
                         <path d="M15 6l-6 6 6 6" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" />
                     </svg>
-                    "Back to help articles"
+                    {t.back_to_help}
                 </button>
-                <h2>"Talk to a person"</h2>
-                <p class="hint">
-                    "We'll pass on your message along with what you've already looked at, so you won't have to repeat yourself."
-                </p>
+                <h2>{t.talk_to_person}</h2>
+                <p class="hint">{t.handoff_intro}</p>
                 <div class="field">
-                    <label for="baton-name">"Your name"</label>
+                    <label for="baton-name">{t.your_name}</label>
                     <input
                         id="baton-name"
                         type="text"
                         autocomplete="name"
                         node_ref=name_ref
                         prop:value=move || draft.name.get()
-                        on:input=text_input(draft.name, "name")
-                        aria-invalid=move || name_error().is_some().to_string()
-                        aria-describedby=move || name_error().map(|_| "baton-name-error")
+                        on:input=text_input(draft.name, Field::Name, "draft:name")
+                        aria-invalid=move || error_for(Field::Name)().to_string()
+                        aria-describedby=move || error_for(Field::Name)().then_some("baton-name-error")
                     />
-                    {move || name_error().map(|m| view! { <p class="field-error" id="baton-name-error">{m}</p> })}
+                    {move || error_for(Field::Name)().then(|| view! { <p class="field-error" id="baton-name-error">{t.name_error}</p> })}
                 </div>
                 <div class="field">
-                    <label for="baton-email">"Email"</label>
+                    <label for="baton-email">{t.email}</label>
                     <input
                         id="baton-email"
                         type="email"
@@ -178,50 +168,51 @@ pub fn HandoffView(env: Env, draft: Draft) -> impl IntoView {
                         inputmode="email"
                         node_ref=email_ref
                         prop:value=move || draft.email.get()
-                        on:input=text_input(draft.email, "email")
-                        aria-invalid=move || email_error().is_some().to_string()
-                        aria-describedby=move || email_error().map(|_| "baton-email-error")
+                        on:input=text_input(draft.email, Field::Email, "draft:email")
+                        aria-invalid=move || error_for(Field::Email)().to_string()
+                        aria-describedby=move || error_for(Field::Email)().then_some("baton-email-error")
                     />
-                    {move || email_error().map(|m| view! { <p class="field-error" id="baton-email-error">{m}</p> })}
+                    {move || error_for(Field::Email)().then(|| view! { <p class="field-error" id="baton-email-error">{t.email_error}</p> })}
                 </div>
                 <div class="field">
-                    <label for="baton-message">"How can we help?"</label>
+                    <label for="baton-message">{t.how_can_we_help}</label>
                     <textarea
                         id="baton-message"
                         rows="5"
                         node_ref=message_ref
                         prop:value=move || draft.message.get()
-                        on:input=text_input(draft.message, "message")
-                        aria-invalid=move || message_error().is_some().to_string()
-                        aria-describedby=move || message_error().map(|_| "baton-message-error")
+                        on:input=text_input(draft.message, Field::Message, "draft:message")
+                        aria-invalid=move || error_for(Field::Message)().to_string()
+                        aria-describedby=move || error_for(Field::Message)().then_some("baton-message-error")
                     ></textarea>
-                    {move || message_error().map(|m| view! { <p class="field-error" id="baton-message-error">{m}</p> })}
+                    {move || error_for(Field::Message)().then(|| view! { <p class="field-error" id="baton-message-error">{t.message_error}</p> })}
                 </div>
                 {move || match draft.status.get() {
                     Status::Failed(message) => Some(view! {
                         <div class="notice" role="alert">
                             <span>{message}</span>
-                            <button type="submit" class="link-button">"Try again"</button>
+                            <button type="submit" class="link-button">{t.try_again}</button>
                         </div>
                     }),
                     _ => None,
                 }}
                 <button type="submit" class="primary-button" aria-disabled=move || sending().to_string()>
-                    {move || if sending() { "Sending…" } else { "Send" }}
+                    {move || if sending() { t.sending } else { t.send }}
                 </button>
             </form>
-        </Show>
+            }.into_any(),
+        }}
     }
 }
 
 #[component]
-fn Confirmation(
-    draft: Draft,
-    env: Env,
-    response: HandoffResponse,
-    locale: Signal<String>,
-) -> impl IntoView {
-    let received = format_time(&response.created_at, &locale.get_untracked());
+fn Confirmation(env: Env, reference: String, created_at: String) -> impl IntoView {
+    let t = env.t;
+    let draft = env.draft;
+    let received = format_time(&created_at, &env.locale.get_value());
+    // The form and its Send button are gone: focus the news, so Escape and Tab still work.
+    let heading = NodeRef::<html::H2>::new();
+    focus_soon(heading);
     let done = move |_| {
         draft.message.set(String::new());
         draft.key.set_value(None);
@@ -235,28 +226,52 @@ fn Confirmation(
                     <path d="M5 12.5l4.5 4.5L19 7.5" fill="none" stroke="currentColor" stroke-width="2.5" stroke-linecap="round" stroke-linejoin="round" />
                 </svg>
             </div>
-            <h2>"Thanks, we've got it"</h2>
+            <h2 tabindex="-1" node_ref=heading>{t.sent_title}</h2>
             <p>
-                "Your reference is "
-                <strong class="baton-reference" data-testid="reference">{response.reference.to_string()}</strong>
+                {t.your_reference} " "
+                <strong class="baton-reference" data-testid="reference">{reference}</strong>
             </p>
             <p class="hint">
-                "Received " <time datetime=response.created_at.clone()>{received}</time>
-                ". A person will reply to " {draft.email.get_untracked()} "."
+                {t.received} " " <time datetime=created_at>{received}</time>
+                ". " {t.reply_to} " " {draft.email.get_untracked()} "."
             </p>
-            <button type="button" class="secondary-button" on:click=done>"Back to help articles"</button>
+            <button type="button" class="secondary-button" on:click=done>{t.back_to_help}</button>
         </div>
     }
+}
+
+/// The JSON body of `POST /api/v1/handoffs`: the request's fields, the whole transcript, and
+/// what the host page told us through `Baton.identify` and `Baton.setContext`.
+fn request_body(env: Env, request: &HandoffRequest) -> String {
+    let body = Object::new();
+    let set = |key: &str, value: &JsValue| _ = Reflect::set(&body, &key.into(), value);
+    set("site", &request.site.as_str().into());
+    set("name", &request.name.as_str().into());
+    set("email", &request.email.as_str().into());
+    set("message", &request.message.as_str().into());
+    set("transcript", &env.transcript_js());
+    env.store.with_value(|s| {
+        for key in ["identity", "context"] {
+            let value = s.get_json(key);
+            if value.is_object() {
+                set(key, &value);
+            }
+        }
+    });
+    JSON::stringify(&body)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default()
 }
 
 /// A fresh idempotency key: `crypto.randomUUID()` where the page allows it (secure contexts),
 /// otherwise 128 bits from `Math.random`.
 fn idempotency_key() -> String {
     let global = js_sys::global();
-    let uuid = js_sys::Reflect::get(&global, &JsValue::from_str("crypto"))
+    let uuid = Reflect::get(&global, &"crypto".into())
         .ok()
         .and_then(|crypto| {
-            let f = js_sys::Reflect::get(&crypto, &JsValue::from_str("randomUUID")).ok()?;
+            let f = Reflect::get(&crypto, &"randomUUID".into()).ok()?;
             f.dyn_ref::<js_sys::Function>()?
                 .call0(&crypto)
                 .ok()?
@@ -264,8 +279,16 @@ fn idempotency_key() -> String {
         });
     uuid.unwrap_or_else(|| {
         (0..4)
-            .map(|_| format!("{:08x}", (js_sys::Math::random() * 4_294_967_296.0) as u32))
-            .collect()
+            .map(|_| {
+                let n = js_sys::Math::random() * 4_294_967_296.0;
+                String::from(
+                    js_sys::Number::from(n.floor())
+                        .to_string_with_radix(16)
+                        .unwrap_or_default(),
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("-")
     })
 }
 
@@ -281,8 +304,8 @@ fn format_time(created_at: &str, locale: &str) -> String {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-');
     let locale = if well_formed { locale } else { "en" };
-    let options = js_sys::Object::new();
-    _ = js_sys::Reflect::set(&options, &"dateStyle".into(), &"medium".into());
-    _ = js_sys::Reflect::set(&options, &"timeStyle".into(), &"short".into());
+    let options = Object::new();
+    _ = Reflect::set(&options, &"dateStyle".into(), &"medium".into());
+    _ = Reflect::set(&options, &"timeStyle".into(), &"short".into());
     date.to_locale_string(locale, &options).into()
 }

@@ -1,19 +1,17 @@
-//! The widget's only way to talk to the Baton server: `fetch` with JSON bodies.
+//! The widget's only way to talk to the Baton server: `fetch`, with JSON parsed by the browser.
 //!
-//! Built on `window.fetch` directly (no HTTP crate) to keep the wasm small. Every request can
-//! carry an `AbortSignal`, so a newer search cancels the one still in flight.
+//! Answers are decoded with `Response.json()` and a few targeted field reads into the small view
+//! types below, not with serde: serde_json's deserializers were the largest part of the wasm,
+//! and the widget reads only a handful of fields. Unknown and missing fields are ignored, so the
+//! server can grow its answers without breaking deployed widgets.
 
-use baton_core::api::{
-    Article, ErrorBody, HandoffRequest, HandoffResponse, SearchResponse, SiteInfo,
-};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
+use js_sys::{Array, JSON, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortSignal, Headers, Request, RequestInit, Response};
+use web_sys::{AbortSignal, Headers, RequestInit, Response};
 
 /// How many hits the widget asks for.
-const SEARCH_LIMIT: u32 = 8;
+const SEARCH_LIMIT: &str = "8";
 
 /// Why a request gave no answer, in a form the UI can act on.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,21 +20,59 @@ pub enum ApiError {
     Aborted,
     /// The server could not be reached (offline, DNS, CORS, timeout); worth a retry.
     Network,
-    /// The server answered with an error; `message` is written for customers.
-    Server { status: u16, message: String },
+    /// The server answered with an error; `message` is the server's words, when it sent any.
+    Server(Option<String>),
 }
 
 impl ApiError {
-    /// A sentence for the customer.
-    pub fn message(&self) -> String {
+    /// A sentence for the customer, in their language.
+    pub fn message(&self, t: &crate::i18n::Messages) -> String {
         match self {
             ApiError::Aborted => String::new(),
-            ApiError::Network => {
-                "We couldn't reach the help center. Check your connection and try again.".into()
-            }
-            ApiError::Server { message, .. } => message.clone(),
+            ApiError::Network => t.network_error.into(),
+            ApiError::Server(Some(message)) => message.clone(),
+            ApiError::Server(None) => t.server_error.into(),
         }
     }
+}
+
+/// `GET /api/v1/site`, the fields the widget draws with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Site {
+    pub name: String,
+    pub greeting: String,
+    pub brand_color: String,
+    pub default_locale: String,
+}
+
+/// An article in a list (search hit or page suggestion).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hit {
+    pub slug: String,
+    pub title: String,
+    pub category: String,
+    /// Snippet fragments: text, and whether it matched the query.
+    pub snippet: Vec<(String, bool)>,
+}
+
+/// `GET /api/v1/search`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Results {
+    pub query: String,
+    pub total: u64,
+    pub hits: Vec<Hit>,
+    /// "Did you mean": a corrected query.
+    pub suggestion: Option<String>,
+}
+
+/// `GET /api/v1/articles/{slug}`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Article {
+    pub slug: String,
+    pub title: String,
+    pub category: String,
+    /// Sanitized HTML rendered on the server.
+    pub html: String,
 }
 
 /// The API of one Baton server, as seen from the widget.
@@ -53,97 +89,132 @@ impl Api {
         }
     }
 
-    /// `GET /api/v1/site`.
-    pub async fn site(&self) -> Result<SiteInfo, ApiError> {
-        self.get(&format!("{}/api/v1/site", self.base), None).await
+    fn url(&self, path: &str, params: &[(&str, &str)]) -> String {
+        let mut url = self.base.clone() + path;
+        let mut sep = '?';
+        for (key, value) in params.iter().filter(|(_, v)| !v.is_empty()) {
+            url.push(sep);
+            url.push_str(key);
+            url.push('=');
+            url.push_str(&String::from(js_sys::encode_uri_component(value)));
+            sep = '&';
+        }
+        url
     }
 
-    /// `GET /api/v1/search`; `signal` lets a newer search abort this one.
+    pub async fn site(&self) -> Result<Site, ApiError> {
+        let v = send(&self.url("/api/v1/site", &[]), None, None, None).await?;
+        Ok(Site {
+            name: text(&v, "name"),
+            greeting: text(&v, "greeting"),
+            brand_color: text(&v, "brand_color"),
+            default_locale: text(&v, "default_locale"),
+        })
+    }
+
+    /// `signal` lets a newer search abort this one.
     pub async fn search(
         &self,
         query: &str,
         locale: &str,
         signal: Option<&AbortSignal>,
-    ) -> Result<SearchResponse, ApiError> {
-        let mut url = format!(
-            "{}/api/v1/search?q={}&limit={SEARCH_LIMIT}",
-            self.base,
-            encode(query)
+    ) -> Result<Results, ApiError> {
+        let url = self.url(
+            "/api/v1/search",
+            &[("q", query), ("limit", SEARCH_LIMIT), ("locale", locale)],
         );
-        if !locale.is_empty() {
-            url.push_str("&locale=");
-            url.push_str(&encode(locale));
-        }
-        self.get(&url, signal).await
+        let v = send(&url, None, None, signal).await?;
+        let suggestion = Some(text(&v, "suggestion")).filter(|s| !s.is_empty());
+        Ok(Results {
+            query: text(&v, "query"),
+            total: field(&v, "total").as_f64().unwrap_or(0.0) as u64,
+            hits: list(&v, "hits").iter().map(hit).collect(),
+            suggestion,
+        })
     }
 
-    /// `GET /api/v1/articles/{slug}`.
-    pub async fn article(
-        &self,
-        slug: &str,
-        locale: &str,
-        signal: Option<&AbortSignal>,
-    ) -> Result<Article, ApiError> {
-        let mut url = format!("{}/api/v1/articles/{}", self.base, encode(slug));
-        if !locale.is_empty() {
-            url.push_str("?locale=");
-            url.push_str(&encode(locale));
-        }
-        self.get(&url, signal).await
+    /// `GET /api/v1/suggestions`: articles for the host page the customer is on.
+    pub async fn suggestions(&self, page_url: &str, locale: &str) -> Result<Vec<Hit>, ApiError> {
+        let url = self.url(
+            "/api/v1/suggestions",
+            &[("page_url", page_url), ("locale", locale), ("limit", "3")],
+        );
+        let v = send(&url, None, None, None).await?;
+        Ok(list(&v, "articles").iter().map(hit).collect())
     }
 
-    /// `POST /api/v1/handoffs`. Retrying with the same `idempotency_key` never makes a second
-    /// ticket.
+    pub async fn article(&self, slug: &str, locale: &str) -> Result<Article, ApiError> {
+        let path =
+            String::from("/api/v1/articles/") + &String::from(js_sys::encode_uri_component(slug));
+        let v = send(&self.url(&path, &[("locale", locale)]), None, None, None).await?;
+        Ok(Article {
+            slug: text(&v, "slug"),
+            title: text(&v, "title"),
+            category: text(&v, "category"),
+            html: text(&v, "html"),
+        })
+    }
+
+    /// `POST /api/v1/handoffs` with a JSON `body`; answers the ticket reference. Retrying with
+    /// the same `idempotency_key` never makes a second ticket. Answers the reference and when
+    /// the ticket was stored (RFC 3339).
     pub async fn handoff(
         &self,
-        request: &HandoffRequest,
+        body: &str,
         idempotency_key: &str,
-    ) -> Result<HandoffResponse, ApiError> {
-        let url = format!("{}/api/v1/handoffs", self.base);
-        send(&url, "POST", Some(request), Some(idempotency_key), None).await
-    }
-
-    async fn get<T: DeserializeOwned>(
-        &self,
-        url: &str,
-        signal: Option<&AbortSignal>,
-    ) -> Result<T, ApiError> {
-        send::<(), T>(url, "GET", None, None, signal).await
+    ) -> Result<(String, String), ApiError> {
+        let url = self.url("/api/v1/handoffs", &[]);
+        let v = send(&url, Some(body), Some(idempotency_key), None).await?;
+        Ok((text(&v, "reference"), text(&v, "created_at")))
     }
 }
 
-fn encode(s: &str) -> String {
-    js_sys::encode_uri_component(s).into()
+/// `value[key]`, `undefined` when `value` is not an object.
+pub fn field(value: &JsValue, key: &str) -> JsValue {
+    Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
-async fn send<B: Serialize, T: DeserializeOwned>(
+/// `value[key]` as a string, empty when it is not one.
+pub fn text(value: &JsValue, key: &str) -> String {
+    field(value, key).as_string().unwrap_or_default()
+}
+
+/// `value[key]` as an array, empty when it is not one.
+pub fn list(value: &JsValue, key: &str) -> Array {
+    field(value, key).dyn_into().unwrap_or_default()
+}
+
+fn hit(v: JsValue) -> Hit {
+    Hit {
+        slug: text(&v, "slug"),
+        title: text(&v, "title"),
+        category: text(&v, "category"),
+        snippet: list(&v, "snippet")
+            .iter()
+            .map(|f| (text(&f, "text"), field(&f, "highlight").is_truthy()))
+            .collect(),
+    }
+}
+
+async fn send(
     url: &str,
-    method: &str,
-    body: Option<&B>,
+    body: Option<&str>,
     idempotency_key: Option<&str>,
     signal: Option<&AbortSignal>,
-) -> Result<T, ApiError> {
+) -> Result<JsValue, ApiError> {
     let init = RequestInit::new();
-    init.set_method(method);
     init.set_signal(signal);
     let headers = Headers::new().map_err(|_| ApiError::Network)?;
-    headers
-        .set("Accept", "application/json")
-        .map_err(|_| ApiError::Network)?;
+    _ = headers.set("Accept", "application/json");
     if let Some(body) = body {
-        let json = serde_json::to_string(body).map_err(|_| ApiError::Network)?;
-        headers
-            .set("Content-Type", "application/json")
-            .map_err(|_| ApiError::Network)?;
-        init.set_body(&JsValue::from_str(&json));
+        init.set_method("POST");
+        _ = headers.set("Content-Type", "application/json");
+        init.set_body(&JsValue::from_str(body));
     }
     if let Some(key) = idempotency_key {
-        headers
-            .set("Idempotency-Key", key)
-            .map_err(|_| ApiError::Network)?;
+        _ = headers.set("Idempotency-Key", key);
     }
     init.set_headers(&headers);
-    let request = Request::new_with_str_and_init(url, &init).map_err(|_| ApiError::Network)?;
     let window = web_sys::window().ok_or(ApiError::Network)?;
 
     let aborted = || signal.is_some_and(AbortSignal::aborted);
@@ -154,28 +225,27 @@ async fn send<B: Serialize, T: DeserializeOwned>(
             ApiError::Network
         }
     };
-    let response: Response = JsFuture::from(window.fetch_with_request(&request))
+    let response: Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
         .await
         .map_err(fail)?
         .dyn_into()
         .map_err(fail)?;
-    let text = JsFuture::from(response.text().map_err(fail)?)
-        .await
-        .map_err(fail)?
-        .as_string()
-        .unwrap_or_default();
+    let text_promise = response.text().map_err(fail)?;
+    let text = JsFuture::from(text_promise).await.map_err(fail)?;
     if aborted() {
         return Err(ApiError::Aborted);
     }
-    let status = response.status();
+    let json = text
+        .as_string()
+        .and_then(|t| JSON::parse(&t).ok())
+        .unwrap_or(JsValue::UNDEFINED);
     if !response.ok() {
-        let message = serde_json::from_str::<ErrorBody>(&text)
-            .map(|body| body.error.message)
-            .unwrap_or_else(|_| format!("Something went wrong on our side (HTTP {status})."));
-        return Err(ApiError::Server { status, message });
+        let message = field(&field(&json, "error"), "message").as_string();
+        return Err(ApiError::Server(message));
     }
-    serde_json::from_str(&text).map_err(|_| ApiError::Server {
-        status,
-        message: "The help center sent an answer we could not read.".into(),
-    })
+    if json.is_object() {
+        Ok(json)
+    } else {
+        Err(ApiError::Server(None))
+    }
 }

@@ -1,23 +1,29 @@
 //! Baton's customer widget: a Leptos app compiled to WebAssembly.
 //!
 //! `loader.js` draws the launcher, loads this module and calls [`mount`] with an element inside
-//! its shadow root. The contract between the two:
+//! its shadow root (or, in the iframe fallback for strict CSPs, inside `frame.html` on the Baton
+//! origin). The contract between the two:
 //!
-//! - `mount(container, { site, apiBase, locale?, pageUrl? })` renders the panel into
-//!   `container` and returns a [`Widget`] handle with `open()`, `close()`, `toggle()` and
-//!   `set_open(bool)`.
+//! - `mount(container, { site, apiBase, locale?, pageUrl?, framed? })` renders the panel into
+//!   `container` and returns a [`Widget`] handle: `open()`, `close()`, `toggle()`,
+//!   `search(query)`, `open_article(slug)`, `identify(object)`, `set_context(object)`,
+//!   `start_flow(id)`, `set_open(bool)`, `is_open()`.
 //! - Whenever the panel opens or closes (launcher, close button, Escape, restored session), the
 //!   app dispatches `baton:openchange` on `container` with `detail` = the new state (a
 //!   boolean), so the loader can keep the launcher's `aria-expanded` in step.
-//! - The app sets `--baton-brand` on `container`, so the launcher follows the site's colour.
+//! - Other events for the host page's `Baton.on(...)` are dispatched as `baton:event` on
+//!   `container` with `detail = { type, ... }`: `handoff` (with `reference`), `resolved` (with
+//!   `slug`, when the customer says an article helped).
+//! - The app sets `--baton-site-brand` on `container`, so the launcher follows the site's colour.
 //!
-//! All CSS of the panel is compiled in (`style.css`) and placed in a `<style>` element inside
-//! the shadow root; the launcher's CSS lives in `loader.js`.
+//! The panel's CSS (`widget/style.css`) is not compiled in: the loader fetches it and adopts it
+//! as a constructed stylesheet, which no `style-src` policy blocks and no host rule reaches.
 
 mod app;
 mod article;
 mod handoff;
 mod http;
+mod i18n;
 mod search;
 mod session;
 
@@ -31,77 +37,93 @@ pub struct Config {
     pub site: String,
     /// Origin of the Baton server.
     pub api_base: String,
-    /// `data-locale`, when the host page chose one.
-    pub locale: Option<String>,
+    /// The UI locale: `data-locale`, else the host page's `<html lang>`, else the browser's.
+    pub locale: String,
     /// `location.pathname + location.search` of the host page.
     pub page_url: String,
 }
 
 impl Config {
     fn from_js(options: &JsValue) -> Result<Config, JsValue> {
-        let text = |key: &str| {
-            js_sys::Reflect::get(options, &JsValue::from_str(key))
-                .ok()
-                .and_then(|v| v.as_string())
-                .map(|s| s.trim().to_owned())
-                .filter(|s| !s.is_empty())
-        };
+        let text =
+            |key: &str| Some(http::text(options, key).trim().to_owned()).filter(|s| !s.is_empty());
         let site = text("site").ok_or_else(|| JsValue::from_str("Baton: `site` is required"))?;
         let api_base =
             text("apiBase").ok_or_else(|| JsValue::from_str("Baton: `apiBase` is required"))?;
-        let page_url = text("pageUrl").unwrap_or_else(|| {
-            web_sys::window()
-                .map(|w| w.location())
-                .and_then(|l| Some(l.pathname().ok()? + &l.search().ok()?))
-                .unwrap_or_else(|| "/".into())
-        });
         Ok(Config {
             site,
             api_base,
-            locale: text("locale"),
-            page_url,
+            locale: text("locale").unwrap_or_else(|| "en".into()),
+            page_url: text("pageUrl").unwrap_or_else(|| "/".into()),
         })
     }
 }
 
-/// The loader's handle on a mounted widget.
+/// The loader's handle on a mounted widget: the JavaScript API of `window.Baton`.
 #[wasm_bindgen]
 pub struct Widget {
-    open: RwSignal<bool>,
+    env: app::Env,
 }
 
 #[wasm_bindgen]
 impl Widget {
     pub fn open(&self) {
-        self.open.set(true);
+        self.env.open.set(true);
     }
 
     pub fn close(&self) {
-        self.open.set(false);
+        self.env.open.set(false);
     }
 
     pub fn toggle(&self) {
-        self.open.update(|open| *open = !*open);
+        self.env.open.update(|open| *open = !*open);
     }
 
     pub fn set_open(&self, open: bool) {
-        self.open.set(open);
+        self.env.open.set(open);
     }
 
     pub fn is_open(&self) -> bool {
-        self.open.get_untracked()
+        self.env.open.get_untracked()
     }
+
+    /// Opens the panel on the results for `query`.
+    pub fn search(&self, query: String) {
+        self.env.search.query.set(query);
+        self.env.screen.set(session::Screen::Search);
+        self.env.search.run(self.env);
+        self.env.open.set(true);
+    }
+
+    /// Opens the panel on one article.
+    pub fn open_article(&self, slug: String) {
+        if !slug.trim().is_empty() {
+            self.env.screen.set(session::Screen::Article(slug));
+            self.env.open.set(true);
+        }
+    }
+
+    /// Who the customer is, as the host page knows them: `{ id, name, email, hash }`. Prefills
+    /// the handoff form and travels with the handoff.
+    pub fn identify(&self, identity: JsValue) {
+        self.env.identify(&identity);
+    }
+
+    /// Facts of the host page (plan, order number, …) sent along with a handoff.
+    pub fn set_context(&self, context: JsValue) {
+        self.env.set_context(&context);
+    }
+
+    /// Guided flows are not in the widget yet: accepted and ignored, so host pages can call
+    /// it today.
+    pub fn start_flow(&self, _id: JsValue) {}
 }
 
-/// Renders the widget into `container` (an element inside the loader's shadow root).
+/// Renders the widget into `container`.
 #[wasm_bindgen]
 pub fn mount(container: web_sys::HtmlElement, options: JsValue) -> Result<Widget, JsValue> {
     let config = Config::from_js(&options)?;
-    let open = RwSignal::new(false);
-    let root = container.clone();
-    leptos::mount::mount_to(container, move || {
-        view! { <app::App config=config open=open root=root /> }
-    })
-    .forget();
-    Ok(Widget { open })
+    let env = app::Env::new(&config, container.clone());
+    leptos::mount::mount_to(container, move || app::App(app::AppProps { env })).forget();
+    Ok(Widget { env })
 }

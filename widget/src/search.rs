@@ -1,9 +1,9 @@
 //! Search as you type: debounced queries, stale requests aborted, results with highlighted
-//! snippets, and a polite live region that says how it went.
+//! snippets, "did you mean", suggestions for the page, and a polite live region that says how
+//! it went.
 
 use std::time::Duration;
 
-use baton_core::api::{Fragment, SearchHit, SearchResponse};
 use baton_core::transcript::ShownResult;
 use leptos::either::Either;
 use leptos::html;
@@ -12,7 +12,7 @@ use leptos::task::spawn_local;
 use web_sys::AbortController;
 
 use crate::app::Env;
-use crate::http::ApiError;
+use crate::http::{ApiError, Hit, Results};
 use crate::session::{Screen, now_ms};
 
 /// Pause in typing after which a search starts.
@@ -23,7 +23,7 @@ const DEBOUNCE: Duration = Duration::from_millis(150);
 #[derive(Clone, Copy)]
 pub struct Search {
     pub query: RwSignal<String>,
-    results: RwSignal<Option<SearchResponse>>,
+    results: RwSignal<Option<Results>>,
     loading: RwSignal<bool>,
     error: RwSignal<Option<String>>,
     timer: StoredValue<Option<TimeoutHandle>, LocalStorage>,
@@ -60,19 +60,22 @@ impl Search {
     /// Searches for the current query now, aborting the search in flight.
     pub fn run(self, env: Env) {
         self.cancel();
+        let query = self.query.get_untracked();
+        if query.trim().is_empty() {
+            return;
+        }
         let controller = AbortController::new().ok();
         let signal = controller.as_ref().map(AbortController::signal);
         self.in_flight.set_value(controller);
         self.loading.set(true);
-        let query = self.query.get_untracked();
-        let locale = env.locale.get_untracked();
+        let locale = env.locale.get_value();
         let api = env.api.get_value();
         spawn_local(async move {
             match api.search(&query, &locale, signal.as_ref()).await {
                 // A newer search owns the loading state now.
                 Err(ApiError::Aborted) => {}
-                Ok(response) => {
-                    let shown: Vec<ShownResult> = response
+                Ok(results) => {
+                    let shown: Vec<ShownResult> = results
                         .hits
                         .iter()
                         .map(|hit| ShownResult {
@@ -81,14 +84,14 @@ impl Search {
                         })
                         .collect();
                     env.transcript.update(|t| {
-                        t.record_search(now_ms(), &response.query, response.total, &shown);
+                        t.record_search(now_ms(), &results.query, results.total, &shown);
                     });
                     self.error.set(None);
-                    self.results.set(Some(response));
+                    self.results.set(Some(results));
                     self.loading.set(false);
                 }
                 Err(error) => {
-                    self.error.set(Some(error.message()));
+                    self.error.set(Some(error.message(env.t)));
                     self.loading.set(false);
                 }
             }
@@ -104,96 +107,98 @@ impl Search {
     }
 }
 
-/// What the live region says about the latest results.
-fn announcement(response: &SearchResponse) -> String {
-    match response.total {
-        0 => format!("No results for “{}”", response.query),
-        1 => "1 result".to_owned(),
-        n => format!("{n} results"),
-    }
-}
-
 #[component]
-pub fn SearchView(env: Env, search: Search, input_ref: NodeRef<html::Input>) -> impl IntoView {
+pub fn SearchView(env: Env, input_ref: NodeRef<html::Input>) -> impl IntoView {
+    let t = env.t;
+    let search = env.search;
     let on_input = move |ev| {
         search.query.set(event_target_value(&ev));
         search.schedule(env);
     };
+    // What the live region says about the latest results.
     let status = move || {
-        search
-            .results
-            .with(|r| r.as_ref().map(announcement))
-            .unwrap_or_default()
+        search.results.with(|r| match r {
+            None => String::new(),
+            Some(r) if r.total == 0 => t.no_results.replace("{q}", &r.query),
+            Some(r) if r.total == 1 => t.one_result.into(),
+            Some(r) => t.n_results.replace("{n}", &r.total.to_string()),
+        })
     };
 
     view! {
-        <div class="search">
-            <div class="search-box" class:loading=move || search.loading.get()>
-                <svg class="search-icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">
-                    <circle cx="11" cy="11" r="7" fill="none" stroke="currentColor" stroke-width="2" />
-                    <path d="M20 20l-3.5-3.5" stroke="currentColor" stroke-width="2" stroke-linecap="round" />
-                </svg>
-                <input
-                    type="search"
-                    aria-label="Search help articles"
-                    placeholder="Search for answers…"
-                    autocomplete="off"
-                    spellcheck="false"
-                    maxlength="200"
-                    node_ref=input_ref
-                    prop:value=move || search.query.get()
-                    on:input=on_input
-                />
-                <span class="spinner" aria-hidden="true"></span>
-            </div>
-            <p class="sr-only" role="status" aria-live="polite">{status}</p>
-            <div class="results-area" aria-busy=move || search.loading.get().to_string()>
-                {move || {
-                    if let Some(message) = search.error.get() {
-                        return Either::Left(view! { <p class="notice" role="alert">{message}</p> });
+        <div class="search-box" class:loading=move || search.loading.get()>
+            <svg class="search-icon" viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">
+                <circle cx="11" cy="11" r="7" fill="none" stroke="currentColor" stroke-width="2" />
+                <path d="M20 20l-3.5-3.5" stroke="currentColor" stroke-width="2" stroke-linecap="round" />
+            </svg>
+            <input
+                type="search"
+                aria-label=t.search_label
+                placeholder=t.search_placeholder
+                autocomplete="off"
+                spellcheck="false"
+                maxlength="200"
+                enterkeyhint="search"
+                node_ref=input_ref
+                prop:value=move || search.query.get()
+                on:input=on_input
+            />
+            <span class="spinner" aria-hidden="true"></span>
+        </div>
+        <p class="sr-only" role="status" aria-live="polite">{status}</p>
+        <div class="results-area" aria-busy=move || search.loading.get().to_string()>
+            {move || {
+                if let Some(message) = search.error.get() {
+                    return Either::Left(view! {
+                        <div class="notice" role="alert">
+                            <span>{message}</span>
+                            <button type="button" class="link-button" on:click=move |_| search.run(env)>
+                                {t.retry}
+                            </button>
+                        </div>
+                    });
+                }
+                Either::Right(search.results.with(|r| match r {
+                    None if search.loading.get() => view! { <p class="hint">{t.searching}</p> }.into_any(),
+                    None => view! {
+                        <div class="empty">
+                            <p class="empty-title">{t.empty_title}</p>
+                            <p class="hint">{t.empty_hint}</p>
+                        </div>
+                        {move || env.suggestions.with(|s| (!s.is_empty()).then(|| view! {
+                            <h3 class="list-title">{t.suggested}</h3>
+                            <HitList env=env hits=s.clone() />
+                        }))}
                     }
-                    Either::Right(
-                        search
-                            .results
-                            .with(|r| match r {
-                                None if search.loading.get() => {
-                                    Some(view! { <p class="hint">"Searching…"</p> }.into_any())
-                                }
-                                None => Some(view! { <EmptyState /> }.into_any()),
-                                Some(r) if r.hits.is_empty() => {
-                                    Some(view! { <NoResults query=r.query.clone() /> }.into_any())
-                                }
-                                Some(r) => Some(view! { <ResultList env=env hits=r.hits.clone() /> }.into_any()),
-                            }),
-                    )
-                }}
-            </div>
+                    .into_any(),
+                    Some(r) if r.hits.is_empty() => {
+                        let suggestion = r.suggestion.clone();
+                        view! {
+                            <div class="empty">
+                                <p class="empty-title">{t.no_results.replace("{q}", &r.query)}</p>
+                                {suggestion.map(|s| view! {
+                                    <p>
+                                        {t.did_you_mean} " "
+                                        <button type="button" class="link-button" on:click=move |_| {
+                                            search.query.set(s.clone());
+                                            search.run(env);
+                                        }>{s.clone()}</button>
+                                    </p>
+                                })}
+                                <p class="hint">{t.no_results_hint}</p>
+                            </div>
+                        }
+                        .into_any()
+                    }
+                    Some(r) => view! { <HitList env=env hits=r.hits.clone() /> }.into_any(),
+                }))
+            }}
         </div>
     }
 }
 
 #[component]
-fn EmptyState() -> impl IntoView {
-    view! {
-        <div class="empty">
-            <p class="empty-title">"Search our help center"</p>
-            <p class="hint">"Try “reset hub”, “pair a device” or “Nimbus Plus”."</p>
-        </div>
-    }
-}
-
-#[component]
-fn NoResults(query: String) -> impl IntoView {
-    view! {
-        <div class="empty">
-            <p class="empty-title">"No results for “" {query} "”"</p>
-            <p class="hint">"Try fewer or different words, or talk to a person below."</p>
-        </div>
-    }
-}
-
-#[component]
-fn ResultList(env: Env, hits: Vec<SearchHit>) -> impl IntoView {
+fn HitList(env: Env, hits: Vec<Hit>) -> impl IntoView {
     view! {
         <ul class="results">
             {hits
@@ -205,7 +210,7 @@ fn ResultList(env: Env, hits: Vec<SearchHit>) -> impl IntoView {
                             <button
                                 type="button"
                                 class="result"
-                                on:click=move |_| env.screen.set(Screen::Article { slug: slug.clone() })
+                                on:click=move |_| env.screen.set(Screen::Article(slug.clone()))
                             >
                                 <span class="result-title">{hit.title}</span>
                                 <span class="result-category">{hit.category}</span>
@@ -220,14 +225,14 @@ fn ResultList(env: Env, hits: Vec<SearchHit>) -> impl IntoView {
 }
 
 /// Snippet fragments as text nodes, matches wrapped in `<mark>`; never parsed as HTML.
-fn snippet(fragments: Vec<Fragment>) -> impl IntoView {
+fn snippet(fragments: Vec<(String, bool)>) -> impl IntoView {
     fragments
         .into_iter()
-        .map(|f| {
-            if f.highlight {
-                Either::Left(view! { <mark>{f.text}</mark> })
+        .map(|(text, highlight)| {
+            if highlight {
+                Either::Left(view! { <mark>{text}</mark> })
             } else {
-                Either::Right(f.text)
+                Either::Right(text)
             }
         })
         .collect_view()

@@ -3,6 +3,7 @@
 //! Every command installs the tools it needs (checking first, so a second run installs
 //! nothing), then runs the same steps a developer or CI would run by hand.
 
+mod bench;
 mod demo;
 mod test;
 mod tools;
@@ -38,6 +39,9 @@ enum Command {
     Demo(demo::Args),
     /// Run every check CI runs: fmt, clippy, unit tests (native and wasm32), end-to-end tests.
     Test(test::Args),
+    /// Run a benchmark that compares Baton with other engines.
+    #[command(subcommand)]
+    Bench(bench::Bench),
 }
 
 fn main() -> ExitCode {
@@ -64,5 +68,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo(args) => demo::run(&ws, &args),
         Command::Test(args) => test::run(&ws, &args),
+        Command::Bench(bench) => bench::run_bench(&ws, &bench),
     }
 }

@@ -30,6 +30,8 @@ pub struct Tools {
     pub wasm_bindgen: PathBuf,
     pub wasm_bindgen_test_runner: PathBuf,
     pub wasm_opt: PathBuf,
+    /// terser, which minifies `loader.js` (it ships to every page view).
+    pub terser: PathBuf,
     /// Set when [`Needs::browser`] was asked for.
     pub chromium: Option<PathBuf>,
 }
@@ -39,7 +41,7 @@ pub fn ensure(ws: &Workspace, needs: Needs) -> Result<Tools> {
     let mut apt = Apt::default();
     ensure_wasm_target()?;
     ensure_node(&mut apt)?;
-    let wasm_opt = ensure_wasm_opt(ws)?;
+    let (wasm_opt, terser) = ensure_npm_tools(ws)?;
     let chromium = if needs.browser {
         Some(ensure_chromium(&mut apt)?)
     } else {
@@ -59,6 +61,7 @@ pub fn ensure(ws: &Workspace, needs: Needs) -> Result<Tools> {
         wasm_bindgen,
         wasm_bindgen_test_runner,
         wasm_opt,
+        terser,
         chromium,
     })
 }
@@ -122,20 +125,25 @@ pub fn wasm_bindgen_version(ws: &Workspace) -> Result<String> {
         .with_context(|| format!("{} has no wasm-bindgen package", path.display()))
 }
 
-/// binaryen from npm: Debian's wasm-opt is too old for what rustc emits today.
-fn ensure_wasm_opt(ws: &Workspace) -> Result<PathBuf> {
+/// binaryen and terser from npm: Debian's wasm-opt is too old for what rustc emits today.
+fn ensure_npm_tools(ws: &Workspace) -> Result<(PathBuf, PathBuf)> {
     let dir = ws.root.join("xtask/tools");
     let wasm_opt = dir.join("node_modules/.bin/wasm-opt");
+    let terser = dir.join("node_modules/.bin/terser");
     let pinned = pinned_npm_version(&dir.join("package.json"), "binaryen")?;
     // npm's binaryen 132.0.0 is binaryen release 132: `wasm-opt version 132 (version_132)`.
     let release = pinned.split('.').next().unwrap_or(&pinned);
     let wanted = format!("wasm-opt version {release} ");
     let current = output_of(Command::new(&wasm_opt).arg("--version"));
-    if current.is_some_and(|line| line.starts_with(&wanted)) {
-        return Ok(wasm_opt);
+    let terser_pinned = pinned_npm_version(&dir.join("package.json"), "terser")?;
+    let terser_current = output_of(Command::new(&terser).arg("--version"));
+    if current.is_some_and(|line| line.starts_with(&wanted))
+        && terser_current.is_some_and(|line| line == format!("terser {terser_pinned}"))
+    {
+        return Ok((wasm_opt, terser));
     }
     npm_ci(&dir)?;
-    Ok(wasm_opt)
+    Ok((wasm_opt, terser))
 }
 
 /// `npm ci` in `dir`: installs exactly what its package-lock.json says.

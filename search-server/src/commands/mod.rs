@@ -1,8 +1,17 @@
 //! What each subcommand does. Errors carry context for the person at the terminal.
 
+mod admin_token;
+mod check;
+mod eval;
+mod publish;
 mod serve;
 mod ticket;
+mod watch;
 
+pub use admin_token::admin_token;
+pub use check::check;
+pub use eval::eval;
+pub use publish::publish;
 pub use serve::serve;
 pub use ticket::{TicketView, show_ticket};
 
@@ -13,5 +22,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve(args).await,
         Command::Ticket(TicketCommand::Show(args)) => show_ticket(args).await,
+        Command::Eval(args) => eval(args),
+        Command::Check(args) => check(&args),
+        Command::Publish(args) => publish(args).await,
+        Command::AdminToken(command) => admin_token(command).await,
     }
 }

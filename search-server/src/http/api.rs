@@ -4,12 +4,15 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use baton_core::api::{Article, HandoffRequest, HandoffResponse, SearchResponse, SiteInfo};
+use baton_core::api::{
+    Article, HandoffRequest, HandoffResponse, PageSuggestions, SearchResponse, SiteInfo,
+};
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::error::{ApiError, ApiJson, ApiQuery};
-use crate::search::MAX_LIMIT;
+use crate::search::pages::{self, DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS};
+use crate::search::{MAX_LIMIT, SearchRequest};
 use crate::storage::{HandoffOutcome, StorageError};
 
 /// Hits returned when the request does not say.
@@ -31,8 +34,19 @@ pub async fn healthz(State(state): State<AppState>) -> Json<Health> {
     })
 }
 
-pub async fn site(State(state): State<AppState>) -> Json<SiteInfo> {
-    Json(state.knowledge.current().library.site.info())
+#[derive(Debug, Deserialize)]
+pub struct SiteParams {
+    locale: Option<String>,
+}
+
+/// The site's settings, with texts (the greeting) in the requested locale.
+pub async fn site(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<SiteParams>,
+) -> Json<SiteInfo> {
+    let knowledge = state.knowledge.current();
+    let site = &knowledge.library.site;
+    Json(site.info_for(site.resolve_locale(params.locale.as_deref())))
 }
 
 #[derive(Debug, Deserialize)]
@@ -40,12 +54,19 @@ pub struct SearchParams {
     q: Option<String>,
     locale: Option<String>,
     limit: Option<String>,
+    /// Only this category.
+    category: Option<String>,
+    /// Only articles with all of these tags, comma-separated.
+    tags: Option<String>,
 }
+
+/// Most tags one search may filter by.
+pub const MAX_TAG_FILTERS: usize = 10;
 
 pub async fn search(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<SearchParams>,
-) -> Result<Json<SearchResponse>, ApiError> {
+) -> Result<Response, ApiError> {
     let Some(q) = params.q.filter(|q| !q.trim().is_empty()) else {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -53,46 +74,115 @@ pub async fn search(
             "Add what to search for as `q`, like /api/v1/search?q=reset+password.",
         ));
     };
-    let limit = match params.limit.as_deref().map(str::trim) {
-        None | Some("") => DEFAULT_LIMIT,
+    let limit = parse_limit(params.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)?;
+    let tags: Vec<String> = params
+        .tags
+        .as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if tags.len() > MAX_TAG_FILTERS {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            format!("`tags` can name at most {MAX_TAG_FILTERS} tags."),
+        ));
+    }
+    let knowledge = state.knowledge.current();
+    let library = &knowledge.library;
+    let locale = library.site.resolve_locale(params.locale.as_deref());
+    let request = SearchRequest {
+        query: &q,
+        limit,
+        category: params.category.as_deref(),
+        tags: &tags,
+    };
+    knowledge
+        .index
+        .search(library, locale, &request)
+        .map(|found: SearchResponse| super::admin::with_version(&library.version, Json(found)))
+        .map_err(|e| ApiError::internal(&e))
+}
+
+/// `limit` from a query string: absent or blank gives `default`; otherwise a whole number
+/// from 1, capped at `max`.
+fn parse_limit(text: Option<&str>, default: usize, max: usize) -> Result<usize, ApiError> {
+    match text.map(str::trim) {
+        None | Some("") => Ok(default),
         Some(text) => text
             .parse::<usize>()
             .ok()
             .filter(|n| *n >= 1)
+            .map(|n| n.min(max))
             .ok_or_else(|| {
                 ApiError::new(
                     StatusCode::BAD_REQUEST,
                     "invalid_query",
-                    format!("`limit` must be a whole number from 1 to {MAX_LIMIT}."),
+                    format!("`limit` must be a whole number from 1 to {max}."),
                 )
-            })?,
-    };
+            }),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SuggestionParams {
+    page_url: Option<String>,
+    locale: Option<String>,
+    limit: Option<String>,
+}
+
+/// `GET /api/v1/suggestions?page_url=&locale=&limit=`: articles for the page the widget is
+/// on, those whose `page_urls` match first. Without `page_url`, the editorial order.
+pub async fn suggestions(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<SuggestionParams>,
+) -> Result<Json<PageSuggestions>, ApiError> {
+    let limit = parse_limit(
+        params.limit.as_deref(),
+        DEFAULT_SUGGESTIONS,
+        MAX_SUGGESTIONS,
+    )?;
     let knowledge = state.knowledge.current();
     let library = &knowledge.library;
     let locale = library.site.resolve_locale(params.locale.as_deref());
-    knowledge
-        .index
-        .search(library, locale, &q, limit.min(MAX_LIMIT))
-        .map(Json)
-        .map_err(|e| ApiError::internal(&e))
+    let page_url = params.page_url.unwrap_or_default();
+    Ok(Json(pages::suggest(library, locale, &page_url, limit)))
 }
 
 #[derive(Debug, Deserialize)]
 pub struct ArticleParams {
     locale: Option<String>,
+    /// `preview=1` with an admin token also serves drafts.
+    preview: Option<String>,
 }
 
 pub async fn article(
     State(state): State<AppState>,
     Path(slug): Path<String>,
+    headers: HeaderMap,
     ApiQuery(params): ApiQuery<ArticleParams>,
-) -> Result<Json<Article>, ApiError> {
+) -> Result<Response, ApiError> {
     let knowledge = state.knowledge.current();
     let library = &knowledge.library;
     let locale = library.site.resolve_locale(params.locale.as_deref());
-    library
-        .article(locale, &slug)
-        .map(|a| Json(a.to_api()))
+    let preview = matches!(params.preview.as_deref(), Some("1" | "true"));
+    if preview && !super::admin::is_admin(&state, &headers).await? {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "Previewing drafts needs an admin token as `Authorization: Bearer <token>`.",
+        ));
+    }
+    let found = if preview {
+        library.article_or_draft(locale, &slug)
+    } else {
+        library.article(locale, &slug)
+    };
+    found
+        .map(|a| super::admin::with_version(&library.version, Json::<Article>(a.to_api())))
         .ok_or_else(|| {
             ApiError::new(
                 StatusCode::NOT_FOUND,

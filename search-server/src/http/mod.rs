@@ -3,6 +3,7 @@
 //! [`app`] builds the whole router, so tests drive it with `tower::ServiceExt::oneshot` and
 //! `baton serve` binds it to a socket.
 
+pub mod admin;
 pub mod api;
 pub mod error;
 pub mod widget;
@@ -54,18 +55,25 @@ pub fn app(state: AppState) -> Router {
                 .any(|allowed| allowed.as_bytes() == origin.as_bytes())
         }))
         .allow_methods([Method::GET, Method::POST])
-        .allow_headers([CONTENT_TYPE, HeaderName::from_static("idempotency-key")]);
+        .allow_headers([
+            CONTENT_TYPE,
+            HeaderName::from_static("idempotency-key"),
+            axum::http::header::AUTHORIZATION,
+        ])
+        .expose_headers([HeaderName::from_static(admin::CONTENT_VERSION_HEADER)]);
 
     Router::new()
         .route("/", get(widget::root))
         .route("/healthz", get(api::healthz))
         .route("/api/v1/site", get(api::site))
         .route("/api/v1/search", get(api::search))
+        .route("/api/v1/suggestions", get(api::suggestions))
         .route("/api/v1/articles/{slug}", get(api::article))
         .route(
             "/api/v1/handoffs",
             post(api::create_handoff).layer(DefaultBodyLimit::max(HANDOFF_BODY_LIMIT)),
         )
+        .merge(admin::router())
         .merge(widget::router(&state.widget_dir))
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)

@@ -1,0 +1,223 @@
+//! The widget's message catalogue: every string the customer reads, in English, German and
+//! Arabic (right-to-left). Plain `&'static str` tables, chosen once, so translations cost no
+//! parsing and no formatting machinery in the wasm.
+
+/// The UI strings of one language. `{n}` and `{q}` are replaced where noted.
+#[derive(Debug)]
+pub struct Messages {
+    /// The BCP 47 language of this table, set as `lang` on the panel.
+    pub lang: &'static str,
+    /// `rtl` for right-to-left scripts.
+    pub dir: &'static str,
+    pub support: &'static str,
+    pub greeting: &'static str,
+    pub close: &'static str,
+    pub retry: &'static str,
+    pub search_label: &'static str,
+    pub search_placeholder: &'static str,
+    pub searching: &'static str,
+    pub one_result: &'static str,
+    /// `{n}` results.
+    pub n_results: &'static str,
+    /// No results for `{q}`.
+    pub no_results: &'static str,
+    pub no_results_hint: &'static str,
+    pub did_you_mean: &'static str,
+    pub empty_title: &'static str,
+    pub empty_hint: &'static str,
+    pub suggested: &'static str,
+    pub back_to_results: &'static str,
+    pub loading_article: &'static str,
+    pub helpful: &'static str,
+    pub yes: &'static str,
+    pub no: &'static str,
+    pub thanks_feedback: &'static str,
+    pub cant_find: &'static str,
+    pub talk_to_person: &'static str,
+    pub back_to_help: &'static str,
+    pub handoff_intro: &'static str,
+    pub your_name: &'static str,
+    pub email: &'static str,
+    pub how_can_we_help: &'static str,
+    pub send: &'static str,
+    pub sending: &'static str,
+    pub try_again: &'static str,
+    pub sent_title: &'static str,
+    pub your_reference: &'static str,
+    pub received: &'static str,
+    pub reply_to: &'static str,
+    pub name_error: &'static str,
+    pub email_error: &'static str,
+    pub message_error: &'static str,
+    pub network_error: &'static str,
+    pub server_error: &'static str,
+}
+
+pub const EN: Messages = Messages {
+    lang: "en",
+    dir: "ltr",
+    support: "Support",
+    greeting: "How can we help?",
+    close: "Close support",
+    retry: "Retry",
+    search_label: "Search help articles",
+    search_placeholder: "Search for answers…",
+    searching: "Searching…",
+    one_result: "1 result",
+    n_results: "{n} results",
+    no_results: "No results for “{q}”",
+    no_results_hint: "Try fewer or different words, or talk to a person below.",
+    did_you_mean: "Did you mean:",
+    empty_title: "Search our help center",
+    empty_hint: "Type a few words, like “reset hub” or “pair a device”.",
+    suggested: "Suggested for this page",
+    back_to_results: "Back to results",
+    loading_article: "Loading article…",
+    helpful: "Was this helpful?",
+    yes: "Yes",
+    no: "No",
+    thanks_feedback: "Thanks for your feedback!",
+    cant_find: "Can't find what you need?",
+    talk_to_person: "Talk to a person",
+    back_to_help: "Back to help articles",
+    handoff_intro: "We'll pass on your message along with what you've already looked at, so you won't have to repeat yourself.",
+    your_name: "Your name",
+    email: "Email",
+    how_can_we_help: "How can we help?",
+    send: "Send",
+    sending: "Sending…",
+    try_again: "Try again",
+    sent_title: "Thanks, we've got it",
+    your_reference: "Your reference is",
+    received: "Received",
+    reply_to: "A person will reply to",
+    name_error: "Please tell us your name.",
+    email_error: "Please enter a valid email address, like name@example.com.",
+    message_error: "Please describe what you need help with.",
+    network_error: "We couldn't reach the help center. Check your connection and try again.",
+    server_error: "Something went wrong on our side. Please try again.",
+};
+
+pub const DE: Messages = Messages {
+    lang: "de",
+    dir: "ltr",
+    support: "Hilfe",
+    greeting: "Wie können wir helfen?",
+    close: "Hilfe schließen",
+    retry: "Erneut versuchen",
+    search_label: "Hilfeartikel durchsuchen",
+    search_placeholder: "Antworten suchen…",
+    searching: "Suche läuft…",
+    one_result: "1 Ergebnis",
+    n_results: "{n} Ergebnisse",
+    no_results: "Keine Ergebnisse für „{q}“",
+    no_results_hint: "Versuchen Sie weniger oder andere Wörter, oder schreiben Sie uns unten.",
+    did_you_mean: "Meinten Sie:",
+    empty_title: "Durchsuchen Sie unser Hilfe-Center",
+    empty_hint: "Geben Sie ein paar Wörter ein, etwa „Hub zurücksetzen“ oder „Gerät koppeln“.",
+    suggested: "Vorschläge für diese Seite",
+    back_to_results: "Zurück zu den Ergebnissen",
+    loading_article: "Artikel wird geladen…",
+    helpful: "War das hilfreich?",
+    yes: "Ja",
+    no: "Nein",
+    thanks_feedback: "Danke für Ihr Feedback!",
+    cant_find: "Nicht gefunden, was Sie suchen?",
+    talk_to_person: "Mit einem Menschen sprechen",
+    back_to_help: "Zurück zu den Hilfeartikeln",
+    handoff_intro: "Wir leiten Ihre Nachricht zusammen mit dem weiter, was Sie sich schon angesehen haben – Sie müssen nichts wiederholen.",
+    your_name: "Ihr Name",
+    email: "E-Mail",
+    how_can_we_help: "Wie können wir helfen?",
+    send: "Senden",
+    sending: "Wird gesendet…",
+    try_again: "Noch einmal versuchen",
+    sent_title: "Danke, Ihre Anfrage ist angekommen",
+    your_reference: "Ihre Vorgangsnummer ist",
+    received: "Eingegangen",
+    reply_to: "Eine Person antwortet an",
+    name_error: "Bitte nennen Sie uns Ihren Namen.",
+    email_error: "Bitte geben Sie eine gültige E-Mail-Adresse ein, etwa name@example.com.",
+    message_error: "Bitte beschreiben Sie, wobei Sie Hilfe brauchen.",
+    network_error: "Das Hilfe-Center ist nicht erreichbar. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.",
+    server_error: "Bei uns ist etwas schiefgelaufen. Bitte versuchen Sie es erneut.",
+};
+
+pub const AR: Messages = Messages {
+    lang: "ar",
+    dir: "rtl",
+    support: "الدعم",
+    greeting: "كيف يمكننا مساعدتك؟",
+    close: "إغلاق الدعم",
+    retry: "إعادة المحاولة",
+    search_label: "البحث في مقالات المساعدة",
+    search_placeholder: "ابحث عن إجابات…",
+    searching: "جارٍ البحث…",
+    one_result: "نتيجة واحدة",
+    n_results: "{n} نتائج",
+    no_results: "لا توجد نتائج لـ «{q}»",
+    no_results_hint: "جرّب كلمات أقل أو مختلفة، أو تحدّث إلى شخص أدناه.",
+    did_you_mean: "هل تقصد:",
+    empty_title: "ابحث في مركز المساعدة",
+    empty_hint: "اكتب بضع كلمات، مثل «إعادة ضبط الجهاز».",
+    suggested: "مقترحات لهذه الصفحة",
+    back_to_results: "العودة إلى النتائج",
+    loading_article: "جارٍ تحميل المقال…",
+    helpful: "هل كان هذا مفيدًا؟",
+    yes: "نعم",
+    no: "لا",
+    thanks_feedback: "شكرًا على ملاحظاتك!",
+    cant_find: "لم تجد ما تحتاجه؟",
+    talk_to_person: "تحدّث إلى شخص",
+    back_to_help: "العودة إلى مقالات المساعدة",
+    handoff_intro: "سنرسل رسالتك مع ما اطّلعت عليه بالفعل، فلن تحتاج إلى تكرار ما قلته.",
+    your_name: "اسمك",
+    email: "البريد الإلكتروني",
+    how_can_we_help: "كيف يمكننا مساعدتك؟",
+    send: "إرسال",
+    sending: "جارٍ الإرسال…",
+    try_again: "حاول مرة أخرى",
+    sent_title: "شكرًا، وصلنا طلبك",
+    your_reference: "رقمك المرجعي هو",
+    received: "تم الاستلام",
+    reply_to: "سيرد عليك شخص على",
+    name_error: "يرجى إخبارنا باسمك.",
+    email_error: "يرجى إدخال بريد إلكتروني صالح، مثل name@example.com.",
+    message_error: "يرجى وصف ما تحتاج إلى مساعدة فيه.",
+    network_error: "تعذّر الوصول إلى مركز المساعدة. تحقّق من اتصالك وحاول مرة أخرى.",
+    server_error: "حدث خطأ من جهتنا. يرجى المحاولة مرة أخرى.",
+};
+
+/// The table for a locale tag such as `de-AT`: matched on the language, English otherwise.
+pub fn messages(locale: &str) -> &'static Messages {
+    let lang = locale.split(['-', '_']).next().unwrap_or("");
+    if lang.eq_ignore_ascii_case("de") {
+        &DE
+    } else if lang.eq_ignore_ascii_case("ar") {
+        &AR
+    } else {
+        &EN
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locale_tags_pick_their_language_and_fall_back_to_english() {
+        assert_eq!(messages("de-AT").lang, "de");
+        assert_eq!(messages("AR").dir, "rtl");
+        assert_eq!(messages("fr").lang, "en");
+        assert_eq!(messages("").lang, "en");
+    }
+
+    #[test]
+    fn every_language_fills_every_placeholder() {
+        for m in [&EN, &DE, &AR] {
+            assert!(m.n_results.contains("{n}"), "{}", m.lang);
+            assert!(m.no_results.contains("{q}"), "{}", m.lang);
+            assert!(!m.send.is_empty() && !m.support.is_empty(), "{}", m.lang);
+        }
+    }
+}
