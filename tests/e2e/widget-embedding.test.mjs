@@ -7,10 +7,8 @@ import { DIALOG, fixture, gotoFixture, hostPage, openPanel, search } from './wid
 
 /** Geometry and type of the open panel, read inside the shadow root. */
 function measurePanel(page) {
-  return page.evaluate(async () => {
+  return page.evaluate(() => {
     const root = document.querySelector('baton-widget').shadowRoot;
-    // The panel scales in when it opens: measure it at rest, not mid-animation.
-    await Promise.all(root.querySelector('.panel').getAnimations().map((a) => a.finished));
     const box = (sel) => {
       const el = root.querySelector(sel);
       const r = el.getBoundingClientRect();

@@ -38,6 +38,8 @@ export async function openPanel(page, launcherName = 'Open support', dialog = DI
   await page.getByRole('button', { name: launcherName }).click();
   const panel = page.getByRole('dialog', dialog);
   await panel.waitFor({ state: 'visible' });
+  // The panel scales in as it opens: let that finish so geometry is read at rest.
+  await panel.evaluate((el) => Promise.all(el.getAnimations().map((a) => a.finished)));
   return panel;
 }
 
