@@ -87,47 +87,88 @@ fn ticket_show_without_a_database_says_so() {
 fn serve_announces_its_address_answers_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().expect("tempdir");
     let content = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/content");
-    let mut child = baton()
-        .args(["serve", "--addr", "127.0.0.1:0", "--log-format", "json"])
-        .arg("--content-dir")
-        .arg(&content)
-        .arg("--data-dir")
-        .arg(dir.path().join("data"))
-        .arg("--widget-dir")
-        .arg(dir.path().join("no-widget"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("reads");
-    let addr = line
-        .trim()
-        .strip_prefix("baton listening on http://")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
+    let mut server = Server::start(dir.path(), &content, &["--log-format", "json"]);
 
-    let mut stream = TcpStream::connect(&addr).expect("connects");
-    write!(
-        stream,
-        "GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .expect("writes");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("reads");
+    let response = http_get(&server.addr, "/healthz");
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.contains("\"status\":\"ok\""), "{response}");
     assert!(dir.path().join("data/baton.sqlite3").is_file());
 
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(killed.success());
-    let status = child.wait().expect("exits");
-    assert!(status.success(), "{status}");
+    server.stop();
+}
+
+/// A `baton serve` process on a free port, its address and its stderr lines.
+struct Server {
+    child: std::process::Child,
+    addr: String,
+    stderr: std::sync::mpsc::Receiver<String>,
+}
+
+impl Server {
+    fn start(dir: &Path, content: &Path, extra: &[&str]) -> Self {
+        let mut child = baton()
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(extra)
+            .arg("--content-dir")
+            .arg(content)
+            .arg("--data-dir")
+            .arg(dir.join("data"))
+            .arg("--widget-dir")
+            .arg(dir.join("no-widget"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starts");
+        let (tx, stderr) = std::sync::mpsc::channel();
+        let lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("reads");
+        let addr = line
+            .trim()
+            .strip_prefix("baton listening on http://")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_owned();
+        Self {
+            child,
+            addr,
+            stderr,
+        }
+    }
+
+    /// Waits for a line on the server's stderr containing `needle`; panics with what it saw
+    /// after a generous limit (file watching is asynchronous).
+    fn wait_for_line(&self, needle: &str) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let mut seen = Vec::new();
+        while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+            match self.stderr.recv_timeout(left) {
+                Ok(line) if line.contains(needle) => return line,
+                Ok(line) => seen.push(line),
+                Err(_) => break,
+            }
+        }
+        panic!("no line containing {needle:?}; saw:\n{}", seen.join("\n"));
+    }
+
+    /// SIGTERM, then expects a clean exit.
+    fn stop(&mut self) {
+        let killed = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(killed.success());
+        let status = self.child.wait().expect("exits");
+        assert!(status.success(), "{status}");
+    }
 }
 
 #[test]
@@ -148,4 +189,73 @@ fn serve_refuses_broken_content_with_the_place_of_the_problem() {
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("site.toml:2:1"), "{stderr}");
+}
+
+/// Copies a folder tree (the fixture knowledge base) so a test can edit it.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read_dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// A plain HTTP/1.1 GET; returns the whole response (status line, headers, body).
+fn http_get(addr: &str, path: &str) -> String {
+    let mut stream = TcpStream::connect(addr).expect("connects");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("writes");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("reads");
+    response
+}
+
+#[test]
+fn serve_watch_reloads_good_changes_and_keeps_serving_through_broken_ones() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let content = dir.path().join("kb");
+    copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/content"),
+        &content,
+    );
+    let mut server = Server::start(dir.path(), &content, &["--watch"]);
+    let addr = server.addr.clone();
+    server.wait_for_line("watching");
+    let search = "/api/v1/search?q=thermostat&locale=en";
+    assert!(http_get(&addr, search).contains("\"total\":0"));
+
+    // A new article is searchable once the editor saves it.
+    let article = content.join("articles/en/pair-a-thermostat.md");
+    std::fs::write(
+        &article,
+        "+++\ntitle = \"Pair a thermostat\"\nsummary = \"Add a thermostat to your hub.\"\n\
+         category = \"orders\"\n+++\n\nHold the thermostat's button until it blinks.\n",
+    )
+    .expect("write");
+    server.wait_for_line("reloaded");
+    let found = http_get(&addr, search);
+    assert!(found.contains("pair-a-thermostat"), "{found}");
+
+    // A broken save prints the problem with its place and keeps the last good version serving.
+    std::fs::write(
+        &article,
+        "+++\ntitle = \"Pair a thermostat\"\ncolour = 1\n+++\n\nText\n",
+    )
+    .expect("write");
+    let problem = server.wait_for_line("pair-a-thermostat.md:3:1");
+    assert!(problem.contains("error"), "{problem}");
+    server.wait_for_line("still serving");
+    let still = http_get(&addr, search);
+    assert!(still.contains("pair-a-thermostat"), "{still}");
+    assert!(http_get(&addr, "/healthz").starts_with("HTTP/1.1 200"));
+
+    server.stop();
 }
