@@ -1,7 +1,8 @@
 //! A generated knowledge base of any size, for benchmarks: realistic article lengths, links,
 //! lists, tables and callouts.
 
-use baton_server::content::ContentFiles;
+use baton_server::content::{ContentFiles, Library};
+use baton_server::knowledge::{Knowledge, LiveKnowledge};
 
 const WORDS: &[&str] = &[
     "hub",
@@ -124,4 +125,17 @@ support_email = "help@example.com"
             .expect("article");
     }
     files
+}
+
+/// A server's live knowledge serving a one-article version, ready for a publish to replace it.
+pub fn live_knowledge() -> LiveKnowledge {
+    LiveKnowledge::new(publishable(&knowledge_base(1)))
+}
+
+/// Checks, renders and indexes `files` the way a publish does.
+pub fn publishable(files: &ContentFiles) -> Knowledge {
+    let library = Library::from_files(files)
+        .library
+        .expect("generated content is valid");
+    Knowledge::build(library).expect("index builds")
 }

@@ -6,22 +6,13 @@ mod generate;
 
 use std::time::Duration;
 
-use baton_server::content::Library;
-use baton_server::knowledge::{Knowledge, LiveKnowledge};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
 fn publish(c: &mut Criterion) {
     let mut group = c.benchmark_group("publish");
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(20));
-    let live = LiveKnowledge::new(
-        Knowledge::build(
-            Library::from_files(&generate::knowledge_base(1))
-                .library
-                .expect("valid"),
-        )
-        .expect("index"),
-    );
+    let live = generate::live_knowledge();
     for n in [1_000, 10_000] {
         let files = generate::knowledge_base(n);
         group.throughput(Throughput::Elements(n as u64));
@@ -30,8 +21,7 @@ fn publish(c: &mut Criterion) {
             &files,
             |b, files| {
                 b.iter(|| {
-                    let library = Library::from_files(files).library.expect("valid");
-                    live.publish(Knowledge::build(library).expect("index"));
+                    live.publish(generate::publishable(files));
                 });
             },
         );

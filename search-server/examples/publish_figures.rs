@@ -7,7 +7,7 @@ mod generate;
 use std::time::Instant;
 
 use baton_server::content::Library;
-use baton_server::knowledge::{Knowledge, LiveKnowledge};
+use baton_server::knowledge::Knowledge;
 
 fn peak_memory_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -26,14 +26,7 @@ fn main() {
     } else {
         sizes
     };
-    let live = LiveKnowledge::new(
-        Knowledge::build(
-            Library::from_files(&generate::knowledge_base(1))
-                .library
-                .expect("valid"),
-        )
-        .expect("index"),
-    );
+    let live = generate::live_knowledge();
     for n in sizes {
         let files = generate::knowledge_base(n);
         let start = Instant::now();
