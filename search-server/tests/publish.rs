@@ -1,20 +1,20 @@
 //! Publishing through the admin API: only with a valid token, only valid content, swapped in
 //! atomically, rolled back on demand; and the preview and asset routes.
 
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::Router;
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use baton_server::content::{Bundle, BundleFile, ContentFiles, Library};
 use baton_server::http::{AppState, app};
 use baton_server::knowledge::{Knowledge, LiveKnowledge};
 use baton_server::storage::Storage;
-use http_body_util::BodyExt as _;
+use fixture::Answer;
 use serde_json::{Value, json};
-use tower::ServiceExt as _;
+
+mod fixture;
 
 struct Admin {
     router: Router,
@@ -24,28 +24,9 @@ struct Admin {
     _dir: tempfile::TempDir,
 }
 
-struct Answer {
-    status: StatusCode,
-    version: Option<String>,
-    body: Bytes,
-}
-
-impl Answer {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("{e}: {:?}", self.body))
-    }
-    fn code(&self) -> String {
-        self.json()["error"]["code"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
-    }
-}
-
 async fn start() -> Admin {
     let dir = tempfile::tempdir().expect("tempdir");
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/content");
-    let (mut files, checked) = Library::read_and_check(&fixture);
+    let (mut files, checked) = Library::read_and_check(&fixture::content_dir());
     files.root = "".into();
     let knowledge = Knowledge::build(checked.into_result().expect("fixture loads")).expect("index");
     let storage = Storage::open(&dir.path().join("data"))
@@ -64,17 +45,6 @@ async fn start() -> Admin {
         )
         .await
         .expect("record");
-    // As `baton serve` does: the version serving at start is stored, so it can be rolled back to.
-    storage
-        .activate_version(
-            &knowledge.library.version,
-            &serde_json::to_vec(&files.to_bundle()).expect("bundle"),
-            1,
-            "start",
-            time::OffsetDateTime::now_utc(),
-        )
-        .await
-        .expect("record the starting version");
     let token = storage
         .create_admin_token("test", time::OffsetDateTime::now_utc())
         .await
@@ -96,29 +66,7 @@ async fn start() -> Admin {
 
 impl Admin {
     async fn send(&self, request: Request<Body>) -> Answer {
-        let response = self
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("infallible");
-        let status = response.status();
-        let version = response
-            .headers()
-            .get("x-baton-content-version")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes();
-        Answer {
-            status,
-            version,
-            body,
-        }
+        fixture::send(&self.router, request).await
     }
 
     async fn post(&self, uri: &str, token: Option<&str>, body: &Value) -> Answer {
@@ -173,7 +121,7 @@ async fn a_missing_wrong_or_revoked_token_is_refused_and_nothing_changes() {
         serde_json::to_value(admin.with_article("extra", "Hello.").to_bundle()).expect("json");
     let none = admin.post("/api/v1/admin/publish", None, &bundle).await;
     assert_eq!(
-        (none.status, none.code().as_str()),
+        (none.status, none.error_code().as_str()),
         (StatusCode::UNAUTHORIZED, "unauthorized")
     );
     let wrong = format!("{}x", admin.token);
@@ -181,7 +129,7 @@ async fn a_missing_wrong_or_revoked_token_is_refused_and_nothing_changes() {
         .post("/api/v1/admin/publish", Some(&wrong), &bundle)
         .await;
     assert_eq!(
-        (answer.status, answer.code().as_str()),
+        (answer.status, answer.error_code().as_str()),
         (StatusCode::UNAUTHORIZED, "invalid_token")
     );
     admin
@@ -192,7 +140,7 @@ async fn a_missing_wrong_or_revoked_token_is_refused_and_nothing_changes() {
     let replayed = admin
         .post("/api/v1/admin/publish", Some(&admin.token), &bundle)
         .await;
-    assert_eq!(replayed.code(), "invalid_token");
+    assert_eq!(replayed.error_code(), "invalid_token");
     let versions = admin
         .get("/api/v1/admin/versions", Some(&admin.token))
         .await;
@@ -263,7 +211,7 @@ async fn bad_bundles_are_refused_with_every_problem_and_the_old_version_keeps_se
     for (what, bundle, code, needle) in cases {
         let answer = admin.publish(&bundle).await;
         assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{what}");
-        assert_eq!(answer.code(), code, "{what}");
+        assert_eq!(answer.error_code(), code, "{what}");
         assert!(answer.body.len() < 64 * 1024, "{what}: answers stay small");
         let shown = String::from_utf8_lossy(&answer.body);
         assert!(shown.contains(needle), "{what}: {shown}");
@@ -276,7 +224,7 @@ async fn bad_bundles_are_refused_with_every_problem_and_the_old_version_keeps_se
             &json!({"files": 1}),
         )
         .await;
-    assert_eq!(not_json.code(), "invalid_json");
+    assert_eq!(not_json.error_code(), "invalid_json");
     // Every problem of the malformed bundle at once: the bad key and the broken link.
     let answer = admin
         .publish(&{
@@ -317,7 +265,7 @@ async fn a_publish_swaps_the_new_version_in_and_a_rollback_brings_the_old_one_ba
     assert_eq!(answer.json()["previous"], before);
     assert_eq!(admin.serving().await, new);
     let found = admin.get("/api/v1/search?q=zebrafrobnicator", None).await;
-    assert_eq!(found.version.as_deref(), Some(new.as_str()));
+    assert_eq!(found.header("x-baton-content-version"), Some(new.as_str()));
     assert_eq!(found.json()["total"], 1);
 
     // Publishing the same bundle again changes nothing.
@@ -351,7 +299,7 @@ async fn a_publish_swaps_the_new_version_in_and_a_rollback_brings_the_old_one_ba
         )
         .await;
     assert_eq!(
-        (unknown.status, unknown.code().as_str()),
+        (unknown.status, unknown.error_code().as_str()),
         (StatusCode::NOT_FOUND, "unknown_version")
     );
     assert_eq!(admin.serving().await, before);
@@ -372,7 +320,10 @@ async fn searches_during_a_publish_all_succeed_and_see_the_old_or_the_new_versio
                 while !stop.load(Ordering::Relaxed) {
                     let answer = admin.get("/api/v1/search?q=zebrafrobnicator", None).await;
                     assert_eq!(answer.status, StatusCode::OK);
-                    let version = answer.version.clone().expect("version header");
+                    let version = answer
+                        .header("x-baton-content-version")
+                        .expect("version header")
+                        .to_owned();
                     seen.push((version, answer.json()["total"].as_u64().expect("total")));
                     // A search answers without ever waiting: yield so the publish gets a turn.
                     tokio::task::yield_now().await;
