@@ -2,7 +2,6 @@
 //! reference. What the customer types is kept in `sessionStorage` as they type, so neither a
 //! failed request nor a page navigation loses it.
 
-use baton_core::Transcript;
 use baton_core::api::HandoffRequest;
 use js_sys::{JSON, Object, Reflect};
 use leptos::html;
@@ -83,7 +82,7 @@ pub fn HandoffView(env: Env) -> impl IntoView {
             name: draft.name.get_untracked().trim().to_owned(),
             email: draft.email.get_untracked().trim().to_owned(),
             message: draft.message.get_untracked().trim().to_owned(),
-            transcript: Transcript::default(),
+            ..HandoffRequest::default()
         };
         if let Err(error) = request.validate() {
             let field = match error.field.as_str() {
