@@ -106,7 +106,12 @@ pub struct DeliveryArgs {
     pub smtp_from: Option<String>,
     /// A URL that receives every ticket as a signed JSON POST; repeat for more
     /// (`BATON_WEBHOOKS` takes a comma-separated list).
-    #[arg(long = "webhook", env = "BATON_WEBHOOKS", value_delimiter = ',', value_name = "URL")]
+    #[arg(
+        long = "webhook",
+        env = "BATON_WEBHOOKS",
+        value_delimiter = ',',
+        value_name = "URL"
+    )]
     pub webhooks: Vec<String>,
     /// The key of the `Baton-Signature` HMAC; required with --webhook.
     #[arg(long, env = "BATON_WEBHOOK_SECRET", hide_env_values = true)]
@@ -118,7 +123,11 @@ pub struct DeliveryArgs {
     #[arg(long, env = "BATON_DELIVERY_BACKOFF_MS", default_value_t = 10_000)]
     pub delivery_backoff_ms: u64,
     /// Longest wait between attempts, in milliseconds.
-    #[arg(long, env = "BATON_DELIVERY_BACKOFF_MAX_MS", default_value_t = 3_600_000)]
+    #[arg(
+        long,
+        env = "BATON_DELIVERY_BACKOFF_MAX_MS",
+        default_value_t = 3_600_000
+    )]
     pub delivery_backoff_max_ms: u64,
     /// How long a worker owns a claimed delivery, in milliseconds; after a crash, deliveries
     /// resume once it runs out. Keep it above --delivery-timeout-ms.

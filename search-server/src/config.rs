@@ -287,7 +287,9 @@ impl SiteConfig {
             if let Err(e) = regex::Regex::new(pattern) {
                 out.push(
                     at("redact")
-                        .diag(format!("redact pattern \"{pattern}\" is not a regular expression"))
+                        .diag(format!(
+                            "redact pattern \"{pattern}\" is not a regular expression"
+                        ))
                         .with_hint(e.to_string()),
                 );
             }

@@ -114,7 +114,9 @@ mod tests {
             message: "my card 4111 1111 1111 1111".into(),
             ..HandoffRequest::default()
         };
-        request.transcript.record_search(1, "4111111111111111", 0, &[]);
+        request
+            .transcript
+            .record_search(1, "4111111111111111", 0, &[]);
         Redactor::new(&[]).redact_request(&mut request);
         let json = serde_json::to_string(&request).expect("json");
         assert!(!json.contains("4111"), "{json}");

@@ -91,24 +91,36 @@ mod tests {
     fn inside_hours_the_promise_is_plain_time() {
         // Thursday 26 Nov 2026, 10:00 in Berlin (CET, UTC+1) is 09:00 UTC.
         let now = datetime!(2026-11-26 09:00 UTC);
-        assert_eq!(reply_by(now, 60, Some(&berlin_weekdays())), datetime!(2026-11-26 10:00 UTC));
+        assert_eq!(
+            reply_by(now, 60, Some(&berlin_weekdays())),
+            datetime!(2026-11-26 10:00 UTC)
+        );
     }
 
     #[test]
     fn closed_hours_do_not_count() {
         // Friday 18:00 Berlin + 4h: two hours on Friday, two on Monday from 08:00 → 10:00 CET.
         let now = datetime!(2026-11-27 17:00 UTC);
-        assert_eq!(reply_by(now, 240, Some(&berlin_weekdays())), datetime!(2026-11-30 09:00 UTC));
+        assert_eq!(
+            reply_by(now, 240, Some(&berlin_weekdays())),
+            datetime!(2026-11-30 09:00 UTC)
+        );
         // Saturday night: the count starts on Monday at opening.
         let now = datetime!(2026-11-28 22:30 UTC);
-        assert_eq!(reply_by(now, 30, Some(&berlin_weekdays())), datetime!(2026-11-30 07:30 UTC));
+        assert_eq!(
+            reply_by(now, 30, Some(&berlin_weekdays())),
+            datetime!(2026-11-30 07:30 UTC)
+        );
     }
 
     #[test]
     fn daylight_saving_is_followed() {
         // Friday 27 March 2026 19:00 CET + 2h → Monday 30 March 09:00 CEST (UTC+2) = 07:00 UTC.
         let now = datetime!(2026-03-27 18:00 UTC);
-        assert_eq!(reply_by(now, 120, Some(&berlin_weekdays())), datetime!(2026-03-30 07:00 UTC));
+        assert_eq!(
+            reply_by(now, 120, Some(&berlin_weekdays())),
+            datetime!(2026-03-30 07:00 UTC)
+        );
     }
 
     #[test]
@@ -120,6 +132,9 @@ mod tests {
             weekly: BTreeMap::new(),
         };
         assert!(zone("UTC").is_some());
-        assert_eq!(reply_by(now, 90, Some(&closed)), datetime!(2026-11-26 10:30 UTC));
+        assert_eq!(
+            reply_by(now, 90, Some(&closed)),
+            datetime!(2026-11-26 10:30 UTC)
+        );
     }
 }

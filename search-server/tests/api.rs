@@ -355,7 +355,10 @@ async fn a_handoff_is_stored_before_it_is_answered() {
     assert_eq!(events[..3], sent["events"].as_array().expect("events")[..]);
     assert_eq!(events[3]["type"], "message");
     assert_eq!(events[3]["text"], "My hub blinks red.");
-    assert_eq!(transcript["version"], baton_core::transcript::TRANSCRIPT_VERSION);
+    assert_eq!(
+        transcript["version"],
+        baton_core::transcript::TRANSCRIPT_VERSION
+    );
     assert_eq!(
         ticket.summary,
         "Searched 'pasword' (1 result), opened 'Reset your password'. Pages: /account."

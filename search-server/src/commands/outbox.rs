@@ -9,9 +9,11 @@ use crate::storage::{OutboxState, Storage};
 pub async fn outbox(command: OutboxCommand) -> anyhow::Result<()> {
     match command {
         OutboxCommand::List(args) => {
-            let storage = Storage::open_existing(&args.data_dir).await.with_context(|| {
-                format!("cannot open the database in {}", args.data_dir.display())
-            })?;
+            let storage = Storage::open_existing(&args.data_dir)
+                .await
+                .with_context(|| {
+                    format!("cannot open the database in {}", args.data_dir.display())
+                })?;
             let state = args.state.as_deref().and_then(OutboxState::parse);
             let rows = storage
                 .outbox(state, args.limit)
@@ -33,7 +35,11 @@ pub async fn outbox(command: OutboxCommand) -> anyhow::Result<()> {
                         )
                         .map(crate::storage::rfc3339)
                         .unwrap_or_default();
-                        let next = if row.state == OutboxState::Pending { next } else { "-".into() };
+                        let next = if row.state == OutboxState::Pending {
+                            next
+                        } else {
+                            "-".into()
+                        };
                         writeln!(
                             out,
                             "{:>6}  {:<9}  {:<9}  {:<8}  {:>8}  {:<24}  {}{}",
@@ -59,9 +65,11 @@ pub async fn outbox(command: OutboxCommand) -> anyhow::Result<()> {
             Ok(())
         }
         OutboxCommand::Retry(args) => {
-            let storage = Storage::open_existing(&args.data_dir).await.with_context(|| {
-                format!("cannot open the database in {}", args.data_dir.display())
-            })?;
+            let storage = Storage::open_existing(&args.data_dir)
+                .await
+                .with_context(|| {
+                    format!("cannot open the database in {}", args.data_dir.display())
+                })?;
             let found = storage
                 .retry_delivery(args.id, time::OffsetDateTime::now_utc())
                 .await
@@ -73,7 +81,10 @@ pub async fn outbox(command: OutboxCommand) -> anyhow::Result<()> {
                     args.id
                 );
             }
-            println!("outbox row {} is due now; a running `baton serve` delivers it", args.id);
+            println!(
+                "outbox row {} is due now; a running `baton serve` delivers it",
+                args.id
+            );
             Ok(())
         }
     }

@@ -7,11 +7,11 @@ use tracing_subscriber::EnvFilter;
 use std::time::Duration;
 
 use crate::cli::{DeliveryArgs, LogFormat, ServeArgs};
+use crate::content::Library;
 use crate::delivery::DeliveryConfig;
 use crate::delivery::email::{SmtpConfig, SmtpSecurity};
 use crate::http::HandoffServices;
 use crate::http::rate_limit::{Limits, RateLimiter};
-use crate::content::Library;
 use crate::http::{AppState, app};
 use crate::knowledge::{Knowledge, LiveKnowledge};
 use crate::storage::Storage;
@@ -155,7 +155,9 @@ fn delivery_config(args: &DeliveryArgs) -> anyhow::Result<DeliveryConfig> {
         webhook_secret: secret,
         max_attempts: args.delivery_max_attempts,
         backoff_base: Duration::from_millis(args.delivery_backoff_ms),
-        backoff_max: Duration::from_millis(args.delivery_backoff_max_ms.max(args.delivery_backoff_ms)),
+        backoff_max: Duration::from_millis(
+            args.delivery_backoff_max_ms.max(args.delivery_backoff_ms),
+        ),
         lease: Duration::from_millis(args.delivery_lease_ms.max(args.delivery_timeout_ms + 1_000)),
         poll: DeliveryConfig::default().poll,
         timeout: Duration::from_millis(args.delivery_timeout_ms),

@@ -50,7 +50,9 @@ pub fn message(smtp: &SmtpConfig, delivery: &ClaimedDelivery) -> Result<Message,
         .parse()
         .map_err(|e| format!("support address {:?}: {e}", delivery.target))?;
     let from: Mailbox = match &smtp.from {
-        Some(from) => from.parse().map_err(|e| format!("--smtp-from {from:?}: {e}"))?,
+        Some(from) => from
+            .parse()
+            .map_err(|e| format!("--smtp-from {from:?}: {e}"))?,
         None => to.clone(),
     };
     let mut builder = Message::builder()
@@ -65,7 +67,9 @@ pub fn message(smtp: &SmtpConfig, delivery: &ClaimedDelivery) -> Result<Message,
             let named = Mailbox::new(Some(ticket.name.clone()), customer.email);
             builder = builder.reply_to(named);
         }
-        Err(e) => tracing::warn!(reference = %ticket.reference, error = %e, "no Reply-To: the customer's address is not one lettre accepts"),
+        Err(e) => {
+            tracing::warn!(reference = %ticket.reference, error = %e, "no Reply-To: the customer's address is not one lettre accepts")
+        }
     }
     builder
         .multipart(MultiPart::alternative_plain_html(

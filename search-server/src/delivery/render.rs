@@ -35,7 +35,11 @@ pub fn lines(transcript: &Transcript) -> Vec<Line> {
                     let shown: Vec<String> = top_results
                         .iter()
                         .map(|r| {
-                            let mark = if clicked.contains(&r.slug) { " (opened)" } else { "" };
+                            let mark = if clicked.contains(&r.slug) {
+                                " (opened)"
+                            } else {
+                                ""
+                            };
                             format!("'{}'{mark}", r.title)
                         })
                         .collect();
@@ -44,9 +48,17 @@ pub fn lines(transcript: &Transcript) -> Vec<Line> {
                     } else {
                         format!(": {}", shown.join(", "))
                     };
-                    ("search", format!("'{query}', {result_count} results{shown}"))
+                    (
+                        "search",
+                        format!("'{query}', {result_count} results{shown}"),
+                    )
                 }
-                TranscriptEvent::ArticleOpened { title, slug, read_ms, .. } => {
+                TranscriptEvent::ArticleOpened {
+                    title,
+                    slug,
+                    read_ms,
+                    ..
+                } => {
                     let read = read_ms
                         .map(|ms| format!(", open {} s", ms / 1000))
                         .unwrap_or_default();
@@ -54,9 +66,14 @@ pub fn lines(transcript: &Transcript) -> Vec<Line> {
                 }
                 TranscriptEvent::Vote { slug, helpful, .. } => (
                     "vote",
-                    format!("{slug}: {}", if *helpful { "helpful" } else { "not helpful" }),
+                    format!(
+                        "{slug}: {}",
+                        if *helpful { "helpful" } else { "not helpful" }
+                    ),
                 ),
-                TranscriptEvent::Comment { slug, text, .. } => ("comment", format!("{slug}: {text}")),
+                TranscriptEvent::Comment { slug, text, .. } => {
+                    ("comment", format!("{slug}: {text}"))
+                }
                 TranscriptEvent::Message { text, .. } => ("message", text.clone()),
                 TranscriptEvent::FlowStarted { title, flow_id, .. } => {
                     ("flow", format!("started '{title}' ({flow_id})"))
@@ -68,7 +85,9 @@ pub fn lines(transcript: &Transcript) -> Vec<Line> {
                         None => prompt.clone(),
                     },
                 ),
-                TranscriptEvent::FlowOutcome { outcome, detail, .. } => (
+                TranscriptEvent::FlowOutcome {
+                    outcome, detail, ..
+                } => (
                     "outcome",
                     match outcome {
                         FlowOutcomeKind::Resolved => "resolved".to_owned(),
@@ -104,12 +123,20 @@ fn facts(ticket: &StoredTicket, transcript: &Transcript) -> Vec<(&'static str, S
     ];
     if let Some(identity) = &transcript.identity {
         let mut who: Vec<String> = Vec::new();
-        for (label, value) in [("id", &identity.id), ("name", &identity.name), ("email", &identity.email)] {
+        for (label, value) in [
+            ("id", &identity.id),
+            ("name", &identity.name),
+            ("email", &identity.email),
+        ] {
             if let Some(v) = value {
                 who.push(format!("{label} {v}"));
             }
         }
-        let verified = if identity.verified { "verified" } else { "not verified" };
+        let verified = if identity.verified {
+            "verified"
+        } else {
+            "not verified"
+        };
         facts.push(("Signed in as", format!("{} ({verified})", who.join(", "))));
     }
     if let Some(urgency) = &ticket.urgency {
@@ -125,7 +152,12 @@ fn facts(ticket: &StoredTicket, transcript: &Transcript) -> Vec<(&'static str, S
 
 /// The email's subject: the reference and the start of the message's first line.
 pub fn subject(ticket: &StoredTicket) -> String {
-    let first = ticket.message.lines().find(|l| !l.trim().is_empty()).unwrap_or_default().trim();
+    let first = ticket
+        .message
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default()
+        .trim();
     let mut short: String = first.chars().take(80).collect();
     if first.chars().count() > 80 {
         short.push('…');
@@ -224,16 +256,26 @@ mod tests {
     fn customer_text_is_escaped_in_html_and_kept_in_text() {
         let mut t = Transcript::default();
         t.record_search(1, "<script>alert(1)</script>", 0, &[]);
-        t.context.insert("<img src=x>".into(), "\"><svg onload=alert(1)>".into());
+        t.context
+            .insert("<img src=x>".into(), "\"><svg onload=alert(1)>".into());
         let ticket = ticket("<script>alert('x')</script> & more", &t);
         let html = html(&ticket, &t);
         for raw in ["<script", "<img", "<svg", "<b>Ada"] {
             assert!(!html.contains(raw), "{raw} unescaped in {html}");
         }
-        assert!(html.contains("&lt;script&gt;alert('x')&lt;/script&gt; &amp; more"), "{html}");
+        assert!(
+            html.contains("&lt;script&gt;alert('x')&lt;/script&gt; &amp; more"),
+            "{html}"
+        );
         let text = text(&ticket, &t);
-        assert!(text.starts_with("What was tried:\nSearched '<script>alert(1)</script>'"), "{text}");
+        assert!(
+            text.starts_with("What was tried:\nSearched '<script>alert(1)</script>'"),
+            "{text}"
+        );
         assert!(text.contains("<script>alert('x')</script> & more"));
-        assert_eq!(subject(&ticket), "[K7QM-4XRT] <script>alert('x')</script> & more");
+        assert_eq!(
+            subject(&ticket),
+            "[K7QM-4XRT] <script>alert('x')</script> & more"
+        );
     }
 }

@@ -264,15 +264,19 @@ pub async fn create_handoff(
         deliveries: state.handoff.delivery.deliveries_for(&site.support_email),
         now,
     };
-    let outcome = state.storage.store_handoff(&new).await.map_err(|e| match e {
-        StorageError::Conflict => ApiError::new(
-            StatusCode::CONFLICT,
-            "idempotency_key_conflict",
-            "This Idempotency-Key was already used for a different request; \
+    let outcome = state
+        .storage
+        .store_handoff(&new)
+        .await
+        .map_err(|e| match e {
+            StorageError::Conflict => ApiError::new(
+                StatusCode::CONFLICT,
+                "idempotency_key_conflict",
+                "This Idempotency-Key was already used for a different request; \
              use a new key for a new request.",
-        ),
-        other => ApiError::internal(&other),
-    })?;
+            ),
+            other => ApiError::internal(&other),
+        })?;
     let status = match &outcome {
         HandoffOutcome::Created(t) => {
             tracing::info!(reference = %t.reference, site = %t.site, "ticket stored");

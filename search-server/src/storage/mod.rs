@@ -239,7 +239,9 @@ pub(crate) fn rfc3339(now: OffsetDateTime) -> String {
         .unwrap_or_else(|_| now.unix_timestamp().to_string())
 }
 
-pub(crate) async fn unused_reference(conn: &mut SqliteConnection) -> Result<TicketRef, StorageError> {
+pub(crate) async fn unused_reference(
+    conn: &mut SqliteConnection,
+) -> Result<TicketRef, StorageError> {
     for _ in 0..REFERENCE_ATTEMPTS {
         let candidate = TicketRef::from_random(rand::random::<u64>());
         let taken = sqlx::query("SELECT 1 FROM tickets WHERE reference = ?")

@@ -7,8 +7,8 @@ use sqlx::Row;
 use time::OffsetDateTime;
 
 use super::{
-    HandoffOutcome, Storage, StorageError, StoredTicket, TICKET_COLUMNS, rfc3339,
-    ticket_from_row, unused_reference,
+    HandoffOutcome, Storage, StorageError, StoredTicket, TICKET_COLUMNS, rfc3339, ticket_from_row,
+    unused_reference,
 };
 
 /// A handoff ready to store: validated, redacted, its transcript complete.
