@@ -220,12 +220,18 @@ impl HandoffRequest {
 }
 
 /// A deliberately simple address check: one `@`, a non-empty local part, a domain with a dot,
-/// no spaces or control characters, at most [`MAX_EMAIL_CHARS`]. Delivery is the real test.
+/// no spaces, control characters or specials (`<>()[]\,;:"`), at most [`MAX_EMAIL_CHARS`].
+/// Delivery is the real test.
 pub fn is_plausible_email(email: &str) -> bool {
     if email.is_empty() || email.chars().count() > MAX_EMAIL_CHARS {
         return false;
     }
-    if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    // Whitespace, controls and the RFC 5322 specials never appear unquoted in an address; they
+    // are how header injection and markup would sneak in.
+    if email
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || "<>()[]\\,;:\"".contains(c))
+    {
         return false;
     }
     let Some((local, domain)) = email.split_once('@') else {
@@ -313,7 +319,18 @@ mod tests {
             assert!(is_plausible_email(ok), "{ok}");
         }
         for bad in [
-            "", "a", "a@b", "@b.co", "a@b..co", "a b@c.co", "a@b.co.", "a@@b.co",
+            "",
+            "a",
+            "a@b",
+            "@b.co",
+            "a@b..co",
+            "a b@c.co",
+            "a@b.co.",
+            "a@@b.co",
+            "<script>@b.co",
+            "a@b.co>",
+            "a,b@c.co",
+            "\"a\"@b.co",
         ] {
             assert!(!is_plausible_email(bad), "{bad}");
         }
