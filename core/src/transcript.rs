@@ -425,10 +425,11 @@ impl Transcript {
             apply(value);
         }
         if let Some(identity) = &mut self.identity {
-            for field in [&mut identity.id, &mut identity.name, &mut identity.email] {
-                if let Some(value) = field {
-                    apply(value);
-                }
+            for value in [&mut identity.id, &mut identity.name, &mut identity.email]
+                .into_iter()
+                .flatten()
+            {
+                apply(value);
             }
         }
         for event in &mut self.events {
