@@ -859,14 +859,16 @@ mod tests {
             ..Transcript::default()
         };
         assert!(future.check_limits().is_err());
-        let mut many = Transcript::default();
-        many.events = (0..=MAX_EVENTS as u64)
-            .map(|i| TranscriptEvent::Vote {
-                at_ms: i,
-                slug: "a".into(),
-                helpful: true,
-            })
-            .collect();
+        let many = Transcript {
+            events: (0..=MAX_EVENTS as u64)
+                .map(|i| TranscriptEvent::Vote {
+                    at_ms: i,
+                    slug: "a".into(),
+                    helpful: true,
+                })
+                .collect(),
+            ..Transcript::default()
+        };
         assert!(many.check_limits().is_err());
     }
 

@@ -17,6 +17,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// `serve` has many options; the command line is parsed once, so its size does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the widget, the API and the search index over HTTP.

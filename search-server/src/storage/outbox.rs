@@ -282,7 +282,7 @@ impl Storage {
         .bind(delivery.id)
         .execute(&mut *tx)
         .await?;
-        insert_attempt(&mut *tx, delivery, started, "delivered", None).await?;
+        insert_attempt(&mut tx, delivery, started, "delivered", None).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -310,7 +310,7 @@ impl Storage {
         .bind(delivery.id)
         .execute(&mut *tx)
         .await?;
-        insert_attempt(&mut *tx, delivery, started, "failed", Some(error)).await?;
+        insert_attempt(&mut tx, delivery, started, "failed", Some(error)).await?;
         tx.commit().await?;
         Ok(())
     }
