@@ -122,7 +122,7 @@ pub struct Article {
 
 /// `POST /api/v1/handoffs`: the customer asks for a person. Sent with an `Idempotency-Key`
 /// header so that a retry never creates a second ticket.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HandoffRequest {
     /// The site id from the embedding script tag (`data-site`).
     pub site: String,
@@ -131,6 +131,17 @@ pub struct HandoffRequest {
     pub message: String,
     #[serde(default)]
     pub transcript: Transcript,
+    /// What the host page passed to `Baton.identify`; the server keeps it in the transcript
+    /// (see [`Identity::from_host`](crate::transcript::Identity::from_host)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<serde_json::Value>,
+    /// What the host page passed to `Baton.setContext`; the server keeps it in the transcript
+    /// (see [`host_context`](crate::transcript::host_context)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<serde_json::Value>,
+    /// The urgency tier id the customer chose, where the site lets customers choose.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub urgency: Option<String>,
 }
 
 /// The answer to a stored handoff.
@@ -140,6 +151,13 @@ pub struct HandoffResponse {
     pub reference: TicketRef,
     /// When the ticket was stored, RFC 3339 in UTC.
     pub created_at: String,
+    /// The urgency tier the promise is from (a tier id of the site), if the site has tiers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub urgency: Option<String>,
+    /// The promised reply time, RFC 3339 in UTC: the tier's reply time counted in the site's
+    /// support hours only. Absent when the site makes no promise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_by: Option<String>,
 }
 
 /// A field of a request that is not acceptable, and why, in words for the customer.
@@ -186,17 +204,34 @@ impl HandoffRequest {
                 format!("A message can be at most {MAX_MESSAGE_CHARS} characters."),
             );
         }
+        if let Some(urgency) = &self.urgency
+            && (urgency.is_empty() || urgency.len() > 64)
+        {
+            return err(
+                "urgency",
+                "Please choose one of the offered urgencies.".into(),
+            );
+        }
+        if let Err(message) = self.transcript.check_limits() {
+            return err("transcript", message);
+        }
         Ok(())
     }
 }
 
 /// A deliberately simple address check: one `@`, a non-empty local part, a domain with a dot,
-/// no spaces or control characters, at most [`MAX_EMAIL_CHARS`]. Delivery is the real test.
+/// no spaces, control characters or specials (`<>()[]\,;:"`), at most [`MAX_EMAIL_CHARS`].
+/// Delivery is the real test.
 pub fn is_plausible_email(email: &str) -> bool {
     if email.is_empty() || email.chars().count() > MAX_EMAIL_CHARS {
         return false;
     }
-    if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    // Whitespace, controls and the RFC 5322 specials never appear unquoted in an address; they
+    // are how header injection and markup would sneak in.
+    if email
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || "<>()[]\\,;:\"".contains(c))
+    {
         return false;
     }
     let Some((local, domain)) = email.split_once('@') else {
@@ -235,7 +270,7 @@ mod tests {
             name: "Ada".into(),
             email: "ada@example.com".into(),
             message: "My hub blinks red.".into(),
-            transcript: Transcript::default(),
+            ..HandoffRequest::default()
         }
     }
 
@@ -284,7 +319,18 @@ mod tests {
             assert!(is_plausible_email(ok), "{ok}");
         }
         for bad in [
-            "", "a", "a@b", "@b.co", "a@b..co", "a b@c.co", "a@b.co.", "a@@b.co",
+            "",
+            "a",
+            "a@b",
+            "@b.co",
+            "a@b..co",
+            "a b@c.co",
+            "a@b.co.",
+            "a@@b.co",
+            "<script>@b.co",
+            "a@b.co>",
+            "a,b@c.co",
+            "\"a\"@b.co",
         ] {
             assert!(!is_plausible_email(bad), "{bad}");
         }

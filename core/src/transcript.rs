@@ -12,8 +12,21 @@ use std::collections::BTreeMap;
 
 use crate::flow::{FlowRun, OutcomeKind, RecordedAnswer};
 
-/// The current transcript format. Bump it when the meaning of a field changes.
-pub const TRANSCRIPT_VERSION: u32 = 1;
+/// The current transcript format. Bump it when the meaning of a field changes. Version 2 added
+/// the host context, the identity, clicked results, reading time, votes, comments and the
+/// customer's message; version 1 transcripts still parse (the new parts are empty).
+pub const TRANSCRIPT_VERSION: u32 = 2;
+
+/// Longest text in any one field of a transcript (a query, a title, a URL, a comment), in
+/// characters. Longer transcripts are refused, not cut, so nothing is silently lost.
+pub const MAX_TEXT_CHARS: usize = 2_000;
+
+/// Most keys the host context keeps; longer keys and values are cut (see [`host_context`]).
+pub const MAX_CONTEXT_KEYS: usize = 50;
+/// Longest context key kept, in characters.
+pub const MAX_CONTEXT_KEY_CHARS: usize = 100;
+/// Longest context value kept, in characters.
+pub const MAX_CONTEXT_VALUE_CHARS: usize = 1_000;
 
 /// Most events a transcript keeps; older events are dropped first when it is full.
 pub const MAX_EVENTS: usize = 500;
@@ -28,6 +41,12 @@ pub struct Transcript {
     /// The locale the customer used the widget in, such as `en`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
+    /// Facts the host page gave with `Baton.setContext`, such as `plan = "plus"`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub context: BTreeMap<String, String>,
+    /// Who the host page says the customer is (`Baton.identify`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Identity>,
     #[serde(default)]
     pub events: Vec<TranscriptEvent>,
 }
@@ -37,9 +56,82 @@ impl Default for Transcript {
         Transcript {
             version: TRANSCRIPT_VERSION,
             locale: None,
+            context: BTreeMap::new(),
+            identity: None,
             events: Vec::new(),
         }
     }
+}
+
+/// The customer as the host page identified them. `verified` is true only when the server
+/// checked the host's signature; until then agents must treat the identity as a claim.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub verified: bool,
+}
+
+impl Identity {
+    /// The identity from what the host page passed to `Baton.identify`: `id`, `name` and
+    /// `email` as text (numbers are written out), anything else ignored. Never verified.
+    pub fn from_host(value: &serde_json::Value) -> Option<Identity> {
+        let field = |key: &str| {
+            value
+                .get(key)
+                .and_then(scalar_text)
+                .map(|s| cut(s.trim(), MAX_CONTEXT_VALUE_CHARS))
+                .filter(|s| !s.is_empty())
+        };
+        let identity = Identity {
+            id: field("id"),
+            name: field("name"),
+            email: field("email"),
+            verified: false,
+        };
+        (identity != Identity::default()).then_some(identity)
+    }
+}
+
+/// The host context from what the host page passed to `Baton.setContext`: text values kept,
+/// numbers and booleans written out, nested values as JSON; at most [`MAX_CONTEXT_KEYS`] keys
+/// (in key order), keys and values cut to their limits. Never fails: the handoff matters more.
+pub fn host_context(value: &serde_json::Value) -> BTreeMap<String, String> {
+    let Some(object) = value.as_object() else {
+        return BTreeMap::new();
+    };
+    let mut sorted: Vec<(&String, &serde_json::Value)> = object.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(b.0));
+    sorted
+        .into_iter()
+        .filter(|(_, v)| !v.is_null())
+        .take(MAX_CONTEXT_KEYS)
+        .map(|(k, v)| {
+            let text = scalar_text(v).unwrap_or_else(|| v.to_string());
+            (
+                cut(k, MAX_CONTEXT_KEY_CHARS),
+                cut(&text, MAX_CONTEXT_VALUE_CHARS),
+            )
+        })
+        .collect()
+}
+
+fn scalar_text(value: &serde_json::Value) -> Option<String> {
+    match value {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn cut(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
 }
 
 /// A result that was shown to the customer.
@@ -62,13 +154,33 @@ pub enum TranscriptEvent {
         result_count: u64,
         #[serde(default)]
         top_results: Vec<ShownResult>,
+        /// Slugs of the results the customer opened from this search, in order.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        clicked: Vec<String>,
     },
     /// The customer opened an article.
     ArticleOpened {
         at_ms: u64,
         slug: String,
         title: String,
+        /// How long the article stayed open, once the customer left it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        read_ms: Option<u64>,
     },
+    /// The customer answered "Was this helpful?" on an article.
+    Vote {
+        at_ms: u64,
+        slug: String,
+        helpful: bool,
+    },
+    /// The customer left a comment on an article.
+    Comment {
+        at_ms: u64,
+        slug: String,
+        text: String,
+    },
+    /// The customer's own words, as sent with the handoff.
+    Message { at_ms: u64, text: String },
     /// The customer started a guided flow.
     FlowStarted {
         at_ms: u64,
@@ -132,7 +244,10 @@ impl TranscriptEvent {
             | TranscriptEvent::ArticleOpened { at_ms, .. }
             | TranscriptEvent::FlowStarted { at_ms, .. }
             | TranscriptEvent::FlowStep { at_ms, .. }
-            | TranscriptEvent::FlowOutcome { at_ms, .. } => *at_ms,
+            | TranscriptEvent::FlowOutcome { at_ms, .. }
+            | TranscriptEvent::Vote { at_ms, .. }
+            | TranscriptEvent::Comment { at_ms, .. }
+            | TranscriptEvent::Message { at_ms, .. } => *at_ms,
         }
     }
 }
@@ -187,6 +302,7 @@ impl Transcript {
             query: query.to_owned(),
             result_count,
             top_results: shown.iter().take(MAX_RESULTS_PER_SEARCH).cloned().collect(),
+            clicked: Vec::new(),
         };
         if let Some(TranscriptEvent::Search { query: last, .. }) = self.events.last() {
             let last = last.to_lowercase();
@@ -201,13 +317,168 @@ impl Transcript {
         self.push(event);
     }
 
-    /// Records that an article was opened.
+    /// Records that an article was opened. When the last search showed it, that search notes
+    /// the click.
     pub fn record_article(&mut self, at_ms: u64, slug: &str, title: &str) {
+        let last_search = self.events.iter_mut().rev().find_map(|e| match e {
+            TranscriptEvent::Search {
+                top_results,
+                clicked,
+                ..
+            } => Some((top_results, clicked)),
+            _ => None,
+        });
+        if let Some((shown, clicked)) = last_search
+            && shown.iter().any(|r| r.slug == slug)
+            && !clicked.iter().any(|c| c == slug)
+        {
+            clicked.push(slug.to_owned());
+        }
         self.push(TranscriptEvent::ArticleOpened {
             at_ms,
             slug: slug.to_owned(),
             title: title.to_owned(),
+            read_ms: None,
         });
+    }
+
+    /// Records that the customer left the article `slug` (the last opening of it not yet
+    /// closed), so the transcript knows how long it was open.
+    pub fn record_article_closed(&mut self, at_ms: u64, slug: &str) {
+        let open = self.events.iter_mut().rev().find_map(|e| match e {
+            TranscriptEvent::ArticleOpened {
+                at_ms: opened,
+                slug: s,
+                read_ms,
+                ..
+            } if s == slug && read_ms.is_none() => Some((*opened, read_ms)),
+            _ => None,
+        });
+        if let Some((opened, read_ms)) = open {
+            *read_ms = Some(at_ms.saturating_sub(opened));
+        }
+    }
+
+    /// Records a "Was this helpful?" answer on an article.
+    pub fn record_vote(&mut self, at_ms: u64, slug: &str, helpful: bool) {
+        self.push(TranscriptEvent::Vote {
+            at_ms,
+            slug: slug.to_owned(),
+            helpful,
+        });
+    }
+
+    /// Records a comment left on an article.
+    pub fn record_comment(&mut self, at_ms: u64, slug: &str, text: &str) {
+        self.push(TranscriptEvent::Comment {
+            at_ms,
+            slug: slug.to_owned(),
+            text: text.trim().to_owned(),
+        });
+    }
+
+    /// Records the customer's own message (the server adds it when it stores a handoff).
+    pub fn record_message(&mut self, at_ms: u64, text: &str) {
+        self.push(TranscriptEvent::Message {
+            at_ms,
+            text: text.trim().to_owned(),
+        });
+    }
+
+    /// Checks what a client cannot be trusted with: a known version, at most [`MAX_EVENTS`]
+    /// events, no text longer than [`MAX_TEXT_CHARS`]. Answers the problem in words.
+    pub fn check_limits(&self) -> Result<(), String> {
+        if self.version == 0 || self.version > TRANSCRIPT_VERSION {
+            return Err(format!(
+                "transcript version {} is not supported (1 to {TRANSCRIPT_VERSION}).",
+                self.version
+            ));
+        }
+        if self.events.len() > MAX_EVENTS {
+            return Err(format!(
+                "a transcript can have at most {MAX_EVENTS} events, this one has {}.",
+                self.events.len()
+            ));
+        }
+        let mut too_long = None;
+        let mut clone = self.clone();
+        clone.map_texts(&mut |text: &str| {
+            if too_long.is_none() && text.chars().count() > MAX_TEXT_CHARS {
+                too_long = Some(text.chars().take(40).collect::<String>());
+            }
+            text.to_owned()
+        });
+        match too_long {
+            Some(start) => Err(format!(
+                "a text in the transcript is longer than {MAX_TEXT_CHARS} characters (it starts with '{start}')."
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// Replaces every free text of the transcript (URLs, queries, titles, prompts, answers,
+    /// comments, messages, context values, identity) with `f(text)`: the server redacts
+    /// personal data this way before storing anything. Ids and slugs are left alone.
+    pub fn map_texts(&mut self, f: &mut dyn FnMut(&str) -> String) {
+        let mut apply = |s: &mut String| *s = f(s);
+        for value in self.context.values_mut() {
+            apply(value);
+        }
+        if let Some(identity) = &mut self.identity {
+            for value in [&mut identity.id, &mut identity.name, &mut identity.email]
+                .into_iter()
+                .flatten()
+            {
+                apply(value);
+            }
+        }
+        for event in &mut self.events {
+            match event {
+                TranscriptEvent::PageView { url, .. } => apply(url),
+                TranscriptEvent::Search {
+                    query, top_results, ..
+                } => {
+                    apply(query);
+                    for r in top_results {
+                        apply(&mut r.title);
+                    }
+                }
+                TranscriptEvent::ArticleOpened { title, .. }
+                | TranscriptEvent::FlowStarted { title, .. } => apply(title),
+                TranscriptEvent::Vote { .. } => {}
+                TranscriptEvent::Comment { text, .. } | TranscriptEvent::Message { text, .. } => {
+                    apply(text)
+                }
+                TranscriptEvent::FlowStep { prompt, answer, .. } => {
+                    apply(prompt);
+                    if let Some(answer) = answer {
+                        apply(answer);
+                    }
+                }
+                TranscriptEvent::FlowOutcome {
+                    detail, context, ..
+                } => {
+                    apply(detail);
+                    for value in context.values_mut() {
+                        apply(value);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The priority of the last flow outcome that handed off (`normal`, `high`, `urgent`), if any.
+    pub fn handoff_priority(&self) -> Option<&str> {
+        self.events.iter().rev().find_map(|e| match e {
+            TranscriptEvent::FlowOutcome {
+                outcome: FlowOutcomeKind::Handoff,
+                detail,
+                ..
+            } => detail
+                .strip_prefix("priority ")
+                .map(|rest| rest.split(',').next().unwrap_or(rest).trim()),
+            _ => None,
+        })
     }
 
     /// Records that a flow was started.
@@ -303,8 +574,11 @@ impl Transcript {
                     };
                     steps.push(format!("searched '{query}' ({results})"));
                 }
-                TranscriptEvent::ArticleOpened { title, .. } => {
-                    let opened = format!("opened '{title}'");
+                TranscriptEvent::ArticleOpened { title, read_ms, .. } => {
+                    let opened = match read_ms {
+                        Some(ms) => format!("opened '{title}' (read {})", duration_words(*ms)),
+                        None => format!("opened '{title}'"),
+                    };
                     match steps.last_mut() {
                         Some(last)
                             if last.starts_with("searched") || last.starts_with("opened") =>
@@ -315,6 +589,26 @@ impl Transcript {
                         _ => steps.push(opened),
                     }
                 }
+                TranscriptEvent::Vote { helpful, .. } => {
+                    let vote = if *helpful {
+                        "voted helpful"
+                    } else {
+                        "voted not helpful"
+                    };
+                    match steps.last_mut() {
+                        Some(last)
+                            if last.starts_with("searched") || last.starts_with("opened") =>
+                        {
+                            last.push_str(", ");
+                            last.push_str(vote);
+                        }
+                        _ => steps.push(vote.to_owned()),
+                    }
+                }
+                TranscriptEvent::Comment { text, .. } => {
+                    steps.push(format!("commented '{}'", short_prompt(text)));
+                }
+                TranscriptEvent::Message { .. } => {}
                 TranscriptEvent::PageView { url, .. } => {
                     if !pages.contains(&url.as_str()) {
                         pages.push(url);
@@ -399,6 +693,16 @@ fn close_flow(steps: &mut [String], open_flow: Option<(&str, usize)>) {
     }
 }
 
+/// A reading time in words: `12 s`, `3 min`.
+fn duration_words(ms: u64) -> String {
+    let seconds = ms / 1000;
+    if seconds < 60 {
+        format!("{seconds} s")
+    } else {
+        format!("{} min", (seconds + 30) / 60)
+    }
+}
+
 /// Longest prompt quoted in the summary, in characters.
 const MAX_PROMPT_CHARS: usize = 60;
 
@@ -462,6 +766,140 @@ mod tests {
         );
     }
 
+    /// A whole session: context, identity, searches with clicks, reading time, votes, a
+    /// comment, a flow that hands off, and the customer's message.
+    fn full_session() -> Transcript {
+        let mut t = Transcript::new(Some("en".into()));
+        t.context =
+            host_context(&serde_json::json!({"plan": "plus", "order": "NB-1001", "seats": 3}));
+        t.identity =
+            Identity::from_host(&serde_json::json!({"id": 42, "name": "Ada", "hash": "x"}));
+        t.record_page_view(1_000, "/setup");
+        t.record_search(
+            2_000,
+            "router blinking red",
+            3,
+            &[
+                shown("reset", "Reset your hub"),
+                shown("leds", "LED colours"),
+            ],
+        );
+        t.record_article(3_000, "reset", "Reset your hub");
+        t.record_article_closed(48_000, "reset");
+        t.record_vote(48_500, "reset", false);
+        t.record_comment(49_000, "reset", "Step 3 does not match my hub");
+        t.record_flow_started(50_000, "hub-connectivity", "Wi-Fi troubleshooting");
+        t.record_flow_step(
+            51_000,
+            "hub-connectivity",
+            "restart",
+            "Restarted hub?",
+            Some("still failing"),
+        );
+        t.record_flow_step(
+            52_000,
+            "hub-connectivity",
+            "fw",
+            "Firmware version?",
+            Some("2.3"),
+        );
+        let handoff = "kind = \"handoff\"\npriority = \"high\"\nteam = \"connectivity\"";
+        t.record_flow_outcome(53_000, &finished_run("hub-connectivity", handoff, &[]));
+        t.record_search(60_000, "warranty claim", 0, &[]);
+        t.record_page_view(61_000, "/support");
+        t.record_message(62_000, "  My hub blinks red since the update.  ");
+        t
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn what_was_tried_snapshot() {
+        insta::assert_snapshot!(full_session().what_was_tried());
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn transcript_wire_format_snapshot() {
+        insta::assert_json_snapshot!(full_session());
+    }
+
+    #[test]
+    fn a_session_records_clicks_reading_time_votes_and_priority() {
+        let t = full_session();
+        let TranscriptEvent::Search { clicked, .. } = &t.events[1] else {
+            panic!("search first");
+        };
+        assert_eq!(clicked, &["reset".to_owned()]);
+        assert!(matches!(
+            t.events[2],
+            TranscriptEvent::ArticleOpened {
+                read_ms: Some(45_000),
+                ..
+            }
+        ));
+        assert_eq!(t.handoff_priority(), Some("high"));
+        assert_eq!(
+            t.identity.as_ref().and_then(|i| i.id.as_deref()),
+            Some("42")
+        );
+        assert!(!t.identity.as_ref().is_some_and(|i| i.verified));
+        assert_eq!(t.context.get("seats").map(String::as_str), Some("3"));
+        assert_eq!(t.check_limits(), Ok(()));
+        // The same session always gives the same summary.
+        assert_eq!(t.what_was_tried(), full_session().what_was_tried());
+    }
+
+    #[test]
+    fn limits_refuse_oversize_and_unknown_transcripts() {
+        let mut t = Transcript::default();
+        t.record_search(1, &"x".repeat(MAX_TEXT_CHARS + 1), 0, &[]);
+        assert!(t.check_limits().is_err_and(|e| e.contains("longer than")));
+        let future = Transcript {
+            version: TRANSCRIPT_VERSION + 1,
+            ..Transcript::default()
+        };
+        assert!(future.check_limits().is_err());
+        let many = Transcript {
+            events: (0..=MAX_EVENTS as u64)
+                .map(|i| TranscriptEvent::Vote {
+                    at_ms: i,
+                    slug: "a".into(),
+                    helpful: true,
+                })
+                .collect(),
+            ..Transcript::default()
+        };
+        assert!(many.check_limits().is_err());
+    }
+
+    #[test]
+    fn map_texts_reaches_every_free_text() {
+        let mut t = full_session();
+        t.map_texts(&mut |_| "•".to_owned());
+        let json = serde_json::to_string(&t).expect("json");
+        for secret in [
+            "Ada",
+            "plus",
+            "router",
+            "Step 3",
+            "blinks",
+            "/setup",
+            "still failing",
+        ] {
+            assert!(!json.contains(secret), "{secret} left in {json}");
+        }
+        assert!(json.contains("\"slug\":\"reset\""), "slugs stay: {json}");
+    }
+
+    #[test]
+    fn version_1_transcripts_still_parse() {
+        let old = serde_json::json!({"version": 1, "events": [
+            {"type": "article_opened", "at_ms": 1, "slug": "a", "title": "A"}]});
+        let t: Transcript = serde_json::from_value(old).expect("parses");
+        assert_eq!(t.check_limits(), Ok(()));
+        assert_eq!(t.what_was_tried(), "Opened 'A'.");
+    }
+
     #[test]
     fn an_empty_transcript_says_so() {
         assert_eq!(
@@ -489,7 +927,7 @@ mod tests {
         assert_eq!(
             json,
             serde_json::json!({
-                "version": 1,
+                "version": 2,
                 "locale": "en",
                 "events": [
                     {"type": "page_view", "at_ms": 7, "url": "/"},

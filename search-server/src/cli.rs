@@ -1,8 +1,10 @@
-//! The command line: `baton serve`, `baton ticket show` and `baton eval`.
+//! The command line: `baton serve`, `baton ticket show`, `baton outbox`, `baton eval`, ….
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::delivery::email::SmtpSecurity;
 
 /// Baton: a self-service support widget and its server.
 ///
@@ -15,6 +17,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// `serve` has many options; the command line is parsed once, so its size does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the widget, the API and the search index over HTTP.
@@ -44,6 +48,102 @@ pub enum Command {
     /// Manage the tokens that allow publishing and previewing drafts.
     #[command(subcommand, name = "admin-token")]
     AdminToken(AdminTokenCommand),
+    /// See and retry ticket deliveries (emails and webhooks) waiting in the outbox.
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// List outbox rows, newest first: state, attempts, next attempt, last error.
+    List(OutboxListArgs),
+    /// Make a dead (or waiting) delivery due now, with a fresh count of attempts.
+    Retry(OutboxRetryArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OutboxListArgs {
+    /// Only rows in this state.
+    #[arg(long, value_parser = ["pending", "delivered", "dead"])]
+    pub state: Option<String>,
+    /// Most rows shown.
+    #[arg(long, default_value_t = 50)]
+    pub limit: i64,
+    /// `text` for people, `json` for tools.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// Folder of the database, as given to `baton serve`.
+    #[arg(long, env = "BATON_DATA_DIR", default_value = "baton-data")]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct OutboxRetryArgs {
+    /// The outbox row id, as `baton outbox list` shows it.
+    #[arg(value_name = "ID")]
+    pub id: i64,
+    /// Folder of the database, as given to `baton serve`.
+    #[arg(long, env = "BATON_DATA_DIR", default_value = "baton-data")]
+    pub data_dir: PathBuf,
+}
+
+/// Where `baton serve` delivers tickets, and how hard it tries. See docs/operations.md.
+#[derive(Debug, Args)]
+pub struct DeliveryArgs {
+    /// SMTP server for ticket emails to the site's `support_email`; no email without it.
+    #[arg(long, env = "BATON_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+    /// SMTP port [default: 25 with `none`, 587 with `starttls`, 465 with `tls`].
+    #[arg(long, env = "BATON_SMTP_PORT")]
+    pub smtp_port: Option<u16>,
+    /// How the SMTP connection is secured; `none` only for a relay on localhost.
+    #[arg(long, env = "BATON_SMTP_SECURITY", value_enum, default_value_t = SmtpSecurity::Starttls)]
+    pub smtp_security: SmtpSecurity,
+    #[arg(long, env = "BATON_SMTP_USERNAME")]
+    pub smtp_username: Option<String>,
+    #[arg(long, env = "BATON_SMTP_PASSWORD", hide_env_values = true)]
+    pub smtp_password: Option<String>,
+    /// The `From` of ticket emails [default: the support address].
+    #[arg(long, env = "BATON_SMTP_FROM")]
+    pub smtp_from: Option<String>,
+    /// A URL that receives every ticket as a signed JSON POST; repeat for more
+    /// (`BATON_WEBHOOKS` takes a comma-separated list).
+    #[arg(
+        long = "webhook",
+        env = "BATON_WEBHOOKS",
+        value_delimiter = ',',
+        value_name = "URL"
+    )]
+    pub webhooks: Vec<String>,
+    /// The key of the `Baton-Signature` HMAC; required with --webhook.
+    #[arg(long, env = "BATON_WEBHOOK_SECRET", hide_env_values = true)]
+    pub webhook_secret: Option<String>,
+    /// Attempts per delivery before it is dead (see `baton outbox list --state dead`).
+    #[arg(long, env = "BATON_DELIVERY_MAX_ATTEMPTS", default_value_t = 10)]
+    pub delivery_max_attempts: u32,
+    /// Wait after the first failure, in milliseconds; doubles per failure, with jitter.
+    #[arg(long, env = "BATON_DELIVERY_BACKOFF_MS", default_value_t = 10_000)]
+    pub delivery_backoff_ms: u64,
+    /// Longest wait between attempts, in milliseconds.
+    #[arg(
+        long,
+        env = "BATON_DELIVERY_BACKOFF_MAX_MS",
+        default_value_t = 3_600_000
+    )]
+    pub delivery_backoff_max_ms: u64,
+    /// How long a worker owns a claimed delivery, in milliseconds; after a crash, deliveries
+    /// resume once it runs out. Keep it above --delivery-timeout-ms.
+    #[arg(long, env = "BATON_DELIVERY_LEASE_MS", default_value_t = 60_000)]
+    pub delivery_lease_ms: u64,
+    /// Longest one SMTP or webhook attempt may take, in milliseconds.
+    #[arg(long, env = "BATON_DELIVERY_TIMEOUT_MS", default_value_t = 20_000)]
+    pub delivery_timeout_ms: u64,
+    /// Handoffs one client address may make per minute (then `429 rate_limited`).
+    #[arg(long, env = "BATON_HANDOFFS_PER_CLIENT", default_value_t = 10)]
+    pub handoffs_per_client_per_minute: u32,
+    /// Handoffs the whole site accepts per minute.
+    #[arg(long, env = "BATON_HANDOFFS_PER_SITE", default_value_t = 600)]
+    pub handoffs_per_site_per_minute: u32,
 }
 
 #[derive(Debug, Args)]
@@ -124,6 +224,8 @@ pub struct ServeArgs {
     /// How logs are written to stderr.
     #[arg(long, env = "BATON_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    #[command(flatten)]
+    pub delivery: DeliveryArgs,
 }
 
 /// How logs look.

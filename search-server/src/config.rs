@@ -108,6 +108,33 @@ pub struct SiteConfig {
     pub urgency: Vec<UrgencyTier>,
     #[serde(default)]
     pub announcements: Vec<Announcement>,
+    /// How handoffs pick their urgency tier.
+    #[serde(default)]
+    pub handoff: HandoffSettings,
+    /// Personal data removed from every stored text of a handoff.
+    #[serde(default)]
+    pub privacy: Privacy,
+}
+
+/// `[handoff]`: how a ticket's urgency tier is chosen.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct HandoffSettings {
+    /// Whether the customer may pick a tier in the handoff form (a flow's priority still wins).
+    #[serde(default)]
+    pub customer_chooses_urgency: bool,
+    /// The tier of a handoff that neither a flow nor the customer set; the last tier if unset.
+    #[serde(default)]
+    pub default_urgency: Option<String>,
+}
+
+/// `[privacy]`: what is redacted before a handoff is stored. Card numbers (digit runs that pass
+/// the Luhn check) always are; `redact` adds regular expressions (Rust `regex` syntax).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Privacy {
+    #[serde(default)]
+    pub redact: Vec<String>,
 }
 
 /// When people answer: a time zone and opening hours per weekday.
@@ -256,6 +283,24 @@ impl SiteConfig {
         if let Some(hours) = &self.support_hours {
             hours.check(&at("support_hours"), out);
         }
+        for pattern in &self.privacy.redact {
+            if let Err(e) = regex::Regex::new(pattern) {
+                out.push(
+                    at("redact")
+                        .diag(format!(
+                            "redact pattern \"{pattern}\" is not a regular expression"
+                        ))
+                        .with_hint(e.to_string()),
+                );
+            }
+        }
+        if let Some(default) = &self.handoff.default_urgency
+            && !self.urgency.iter().any(|t| &t.id == default)
+        {
+            out.push(at("default_urgency").diag(format!(
+                "`default_urgency = \"{default}\"` is not the id of an [[urgency]] tier"
+            )));
+        }
         let mut ids = Vec::new();
         for (i, tier) in self.urgency.iter().enumerate() {
             let place = Place::of(path, text, "urgency", i);
@@ -339,6 +384,26 @@ impl SiteConfig {
         })
     }
 
+    /// The urgency tier of a handoff: the flow's priority when a tier has that id, else the
+    /// customer's choice where the site allows it and the tier exists, else the default tier
+    /// (`[handoff] default_urgency`, or the last, least urgent tier). `None` without tiers.
+    pub fn urgency_tier(
+        &self,
+        flow_priority: Option<&str>,
+        customer_choice: Option<&str>,
+    ) -> Option<&UrgencyTier> {
+        let find = |id: &str| self.urgency.iter().find(|t| t.id == id);
+        flow_priority
+            .and_then(find)
+            .or_else(|| {
+                customer_choice
+                    .filter(|_| self.handoff.customer_chooses_urgency)
+                    .and_then(find)
+            })
+            .or_else(|| self.handoff.default_urgency.as_deref().and_then(find))
+            .or_else(|| self.urgency.last())
+    }
+
     /// The requested locale when the site has it, else the default locale.
     pub fn resolve_locale<'a>(&'a self, requested: Option<&str>) -> &'a str {
         requested
@@ -361,7 +426,7 @@ impl SupportHours {
                         && p.bytes()
                             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'+'))
                 });
-        if !plausible_zone {
+        if !plausible_zone || crate::sla::zone(zone).is_none() {
             out.push(
                 at.diag(format!("`time_zone = \"{zone}\"` is not an IANA time zone"))
                     .with_hint("write it like \"Europe/Berlin\", \"America/New_York\" or \"UTC\""),

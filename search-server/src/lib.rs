@@ -10,6 +10,9 @@
 //! - [`search`]: the only module that knows tantivy.
 //! - [`knowledge`]: the published library with its index, swapped atomically.
 //! - [`storage`]: the only module with SQL.
+//! - [`privacy`]: redaction of personal data before a handoff is stored.
+//! - [`sla`]: the promised reply time, counted in support hours.
+//! - [`delivery`]: the outbox worker: email over SMTP and signed webhooks.
 //! - [`http`]: the only module that knows axum.
 //! - [`diagnostic`]: errors that point at a place in a file.
 
@@ -17,8 +20,11 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod content;
+pub mod delivery;
 pub mod diagnostic;
 pub mod http;
 pub mod knowledge;
+pub mod privacy;
 pub mod search;
+pub mod sla;
 pub mod storage;

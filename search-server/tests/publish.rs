@@ -54,6 +54,7 @@ async fn start() -> Admin {
         storage: storage.clone(),
         widget_dir: dir.path().join("widget"),
         host_page: None,
+        handoff: Default::default(),
     };
     Admin {
         router: app(state),

@@ -2,7 +2,6 @@
 //! reference. What the customer types is kept in `sessionStorage` as they type, so neither a
 //! failed request nor a page navigation loses it.
 
-use baton_core::Transcript;
 use baton_core::api::HandoffRequest;
 use js_sys::{JSON, Object, Reflect};
 use leptos::html;
@@ -20,8 +19,8 @@ enum Status {
     Sending,
     /// Not sent; everything typed is kept and the same submission can be retried.
     Failed(String),
-    /// Sent: the reference and when it was stored.
-    Sent(String, String),
+    /// Sent: the reference, when it was stored, and the promised reply time (may be empty).
+    Sent(String, String, String),
 }
 
 /// Which field a validation error is about.
@@ -83,7 +82,7 @@ pub fn HandoffView(env: Env) -> impl IntoView {
             name: draft.name.get_untracked().trim().to_owned(),
             email: draft.email.get_untracked().trim().to_owned(),
             message: draft.message.get_untracked().trim().to_owned(),
-            transcript: Transcript::default(),
+            ..HandoffRequest::default()
         };
         if let Err(error) = request.validate() {
             let field = match error.field.as_str() {
@@ -107,10 +106,10 @@ pub fn HandoffView(env: Env) -> impl IntoView {
         let api = env.api.get_value();
         spawn_local(async move {
             let status = match api.handoff(&body, &key).await {
-                Ok((reference, created_at)) => {
+                Ok((reference, created_at, reply_by)) => {
                     env.store.with_value(|s| s.set("draft:message", ""));
                     env.emit("handoff", "reference", &reference);
-                    Status::Sent(reference, created_at)
+                    Status::Sent(reference, created_at, reply_by)
                 }
                 Err(error) => Status::Failed(error.message(env.t)),
             };
@@ -134,7 +133,7 @@ pub fn HandoffView(env: Env) -> impl IntoView {
 
     view! {
         {move || match draft.status.get() {
-            Status::Sent(reference, created_at) => view! { <Confirmation env=env reference=reference created_at=created_at /> }.into_any(),
+            Status::Sent(reference, created_at, reply_by) => view! { <Confirmation env=env reference=reference created_at=created_at reply_by=reply_by /> }.into_any(),
             _ => view! {
             <form class="handoff" novalidate on:submit=submit>
                 <button type="button" class="back-button" on:click=move |_| env.screen.set(Screen::Search)>
@@ -145,6 +144,10 @@ pub fn HandoffView(env: Env) -> impl IntoView {
                 </button>
                 <h2>{t.talk_to_person}</h2>
                 <p class="hint">{t.handoff_intro}</p>
+                <details class="hint shared">
+                    <summary>{t.shared_title}</summary>
+                    <ul>{t.shared_items.iter().map(|item| view! { <li>{*item}</li> }).collect_view()}</ul>
+                </details>
                 <div class="field">
                     <label for="baton-name">{t.your_name}</label>
                     <input
@@ -206,10 +209,19 @@ pub fn HandoffView(env: Env) -> impl IntoView {
 }
 
 #[component]
-fn Confirmation(env: Env, reference: String, created_at: String) -> impl IntoView {
+fn Confirmation(
+    env: Env,
+    reference: String,
+    created_at: String,
+    reply_by: String,
+) -> impl IntoView {
     let t = env.t;
     let draft = env.draft;
     let received = format_time(&created_at, &env.locale.get_value());
+    let promise = (!reply_by.is_empty()).then(|| {
+        let due = format_time(&reply_by, &env.locale.get_value());
+        view! { <p class="baton-promise" data-testid="reply-by">{t.reply_by} " " <time datetime=reply_by>{due}</time>"."</p> }
+    });
     // The form and its Send button are gone: focus the news, so Escape and Tab still work.
     let heading = NodeRef::<html::H2>::new();
     focus_soon(heading);
@@ -231,6 +243,7 @@ fn Confirmation(env: Env, reference: String, created_at: String) -> impl IntoVie
                 {t.your_reference} " "
                 <strong class="baton-reference" data-testid="reference">{reference}</strong>
             </p>
+            {promise}
             <p class="hint">
                 {t.received} " " <time datetime=created_at>{received}</time>
                 ". " {t.reply_to} " " {draft.email.get_untracked()} "."

@@ -157,15 +157,19 @@ impl Api {
 
     /// `POST /api/v1/handoffs` with a JSON `body`; answers the ticket reference. Retrying with
     /// the same `idempotency_key` never makes a second ticket. Answers the reference and when
-    /// the ticket was stored (RFC 3339).
+    /// the ticket was stored and the promised reply time (RFC 3339; empty without a promise).
     pub async fn handoff(
         &self,
         body: &str,
         idempotency_key: &str,
-    ) -> Result<(String, String), ApiError> {
+    ) -> Result<(String, String, String), ApiError> {
         let url = self.url("/api/v1/handoffs", &[]);
         let v = send(&url, Some(body), Some(idempotency_key), None).await?;
-        Ok((text(&v, "reference"), text(&v, "created_at")))
+        Ok((
+            text(&v, "reference"),
+            text(&v, "created_at"),
+            text(&v, "reply_by"),
+        ))
     }
 }
 

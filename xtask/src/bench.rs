@@ -14,6 +14,8 @@ pub enum Bench {
     /// Latency p50/p99 and throughput at 1 and 16 clients: Baton over HTTP, plain BM25 tantivy
     /// (in-process and behind a bare axum handler), SQLite FTS5 and PostgreSQL FTS.
     SearchPeers(PeersArgs),
+    /// Durable handoffs per second on SQLite (synchronous FULL and NORMAL, 1 and 4 connections).
+    Handoffs,
 }
 
 #[derive(Debug, ClapArgs)]
@@ -28,6 +30,11 @@ pub struct PeersArgs {
 
 pub fn run_bench(ws: &Workspace, bench: &Bench) -> Result<()> {
     match bench {
+        Bench::Handoffs => {
+            run(ws
+                .cargo()
+                .args(["bench", "-p", "baton-server", "--bench", "handoffs"]))
+        }
         Bench::SearchPeers(args) => {
             run(ws.cargo().args([
                 "build",

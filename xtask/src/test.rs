@@ -60,6 +60,7 @@ pub fn run(ws: &Workspace, args: &Args) -> Result<()> {
         .collect();
     let needs = Needs {
         browser: steps.contains(&Step::E2e),
+        smtp: steps.contains(&Step::Unit),
     };
 
     let mut timings: Vec<(String, Duration, bool)> = Vec::new();
@@ -127,7 +128,14 @@ fn run_step(ws: &Workspace, tools: &Tools, step: Step) -> Result<()> {
             "-D",
             "warnings",
         ])),
-        Step::Unit => workspace::run(ws.cargo().args(["test", "--workspace"])),
+        Step::Unit => {
+            let mut cargo = ws.cargo();
+            cargo.args(["test", "--workspace"]);
+            if let Some(python) = &tools.smtp_python {
+                cargo.env("BATON_TEST_PYTHON", python);
+            }
+            workspace::run(&mut cargo)
+        }
         Step::UnitWasm => workspace::run(
             ws.cargo()
                 .args([

@@ -17,11 +17,16 @@ const DEFAULT_CHROMIUM: &str = "/usr/bin/chromium";
 pub struct Needs {
     /// Chromium for the end-to-end tests (the slowest install, so only when asked).
     pub browser: bool,
+    /// Python with `aiosmtpd` for the delivery tests (`cargo test`).
+    pub smtp: bool,
 }
 
 impl Needs {
     /// Enough to build the widget.
-    pub const WIDGET: Self = Self { browser: false };
+    pub const WIDGET: Self = Self {
+        browser: false,
+        smtp: false,
+    };
 }
 
 /// Paths of the installed tools.
@@ -34,6 +39,9 @@ pub struct Tools {
     pub terser: PathBuf,
     /// Set when [`Needs::browser`] was asked for.
     pub chromium: Option<PathBuf>,
+    /// A Python with `aiosmtpd`, the real SMTP server the delivery tests start; set for
+    /// [`Needs::smtp`].
+    pub smtp_python: Option<PathBuf>,
 }
 
 /// Checks every tool `needs` asks for and installs what is missing.
@@ -44,6 +52,11 @@ pub fn ensure(ws: &Workspace, needs: Needs) -> Result<Tools> {
     let (wasm_opt, terser) = ensure_npm_tools(ws)?;
     let chromium = if needs.browser {
         Some(ensure_chromium(&mut apt)?)
+    } else {
+        None
+    };
+    let smtp_python = if needs.smtp {
+        Some(ensure_smtp_python(ws, &mut apt)?)
     } else {
         None
     };
@@ -63,7 +76,44 @@ pub fn ensure(ws: &Workspace, needs: Needs) -> Result<Tools> {
         wasm_opt,
         terser,
         chromium,
+        smtp_python,
     })
+}
+
+/// A venv under the target directory with the pinned `aiosmtpd` (xtask/tools/requirements.txt),
+/// created with `python3 -m venv` (apt-get installs python3-venv when it is missing).
+fn ensure_smtp_python(ws: &Workspace, apt: &mut Apt) -> Result<PathBuf> {
+    let venv = ws.target_dir.join("tools/aiosmtpd");
+    let python = venv.join("bin/python");
+    let has_it = |python: &Path| {
+        Command::new(python)
+            .args(["-c", "import aiosmtpd"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if has_it(&python) {
+        return Ok(python);
+    }
+    let venv_works = Command::new("python3")
+        .args(["-c", "import venv, ensurepip"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !venv_works {
+        apt.install(&["python3", "python3-venv"], "Python 3 with venv")?;
+    }
+    run(Command::new("python3").args(["-m", "venv"]).arg(&venv))
+        .context("cannot create the Python venv for aiosmtpd")?;
+    run(Command::new(venv.join("bin/pip"))
+        .args(["install", "--quiet", "-r"])
+        .arg(ws.root.join("xtask/tools/requirements.txt")))
+    .context("cannot install aiosmtpd with pip")?;
+    if !has_it(&python) {
+        bail!(
+            "aiosmtpd is not importable in {} after installing it",
+            venv.display()
+        );
+    }
+    Ok(python)
 }
 
 fn ensure_wasm_target() -> Result<()> {

@@ -4,8 +4,14 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use tracing_subscriber::EnvFilter;
 
-use crate::cli::{LogFormat, ServeArgs};
+use std::time::Duration;
+
+use crate::cli::{DeliveryArgs, LogFormat, ServeArgs};
 use crate::content::Library;
+use crate::delivery::DeliveryConfig;
+use crate::delivery::email::{SmtpConfig, SmtpSecurity};
+use crate::http::HandoffServices;
+use crate::http::rate_limit::{Limits, RateLimiter};
 use crate::http::{AppState, app};
 use crate::knowledge::{Knowledge, LiveKnowledge};
 use crate::storage::Storage;
@@ -54,11 +60,19 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .context("cannot record the content version")?;
     drop(bundle);
 
+    let delivery = Arc::new(delivery_config(&args.delivery)?);
     let state = AppState {
         knowledge: Arc::new(LiveKnowledge::new(knowledge)),
         storage: storage.clone(),
         widget_dir: args.widget_dir.clone(),
         host_page: args.host_page.clone(),
+        handoff: HandoffServices {
+            delivery: Arc::clone(&delivery),
+            limiter: Arc::new(RateLimiter::new(Limits {
+                per_client_per_minute: args.delivery.handoffs_per_client_per_minute,
+                per_site_per_minute: args.delivery.handoffs_per_site_per_minute,
+            })),
+        },
     };
     let listener = tokio::net::TcpListener::bind(&args.addr)
         .await
@@ -81,13 +95,73 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         None
     };
 
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("the server stopped with an error")?;
+    // Delivers what earlier runs left in the outbox too.
+    let worker = crate::delivery::spawn(storage.clone(), delivery);
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("the server stopped with an error")?;
+    // A delivery cut short here is claimed again after its lease, with the same id.
+    worker.abort();
     storage.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The delivery settings from the command line, checked.
+fn delivery_config(args: &DeliveryArgs) -> anyhow::Result<DeliveryConfig> {
+    let smtp = args.smtp_host.as_ref().map(|host| SmtpConfig {
+        host: host.clone(),
+        port: args.smtp_port.unwrap_or(match args.smtp_security {
+            SmtpSecurity::None => 25,
+            SmtpSecurity::Starttls => 587,
+            SmtpSecurity::Tls => 465,
+        }),
+        security: args.smtp_security,
+        username: args.smtp_username.clone(),
+        password: args.smtp_password.clone(),
+        from: args.smtp_from.clone(),
+    });
+    if let Some(from) = &args.smtp_from
+        && from.parse::<lettre::message::Mailbox>().is_err()
+    {
+        bail!("--smtp-from '{from}' is not an email address");
+    }
+    let webhooks: Vec<String> = args
+        .webhooks
+        .iter()
+        .map(|u| u.trim().to_owned())
+        .filter(|u| !u.is_empty())
+        .collect();
+    if let Some(bad) = webhooks
+        .iter()
+        .find(|u| !(u.starts_with("http://") || u.starts_with("https://")))
+    {
+        bail!("--webhook '{bad}' must be an http:// or https:// URL");
+    }
+    let secret = args.webhook_secret.clone().filter(|s| !s.is_empty());
+    if !webhooks.is_empty() && secret.is_none() {
+        bail!("--webhook needs --webhook-secret (or BATON_WEBHOOK_SECRET) to sign deliveries");
+    }
+    if args.delivery_max_attempts == 0 {
+        bail!("--delivery-max-attempts must be at least 1");
+    }
+    Ok(DeliveryConfig {
+        smtp,
+        webhooks,
+        webhook_secret: secret,
+        max_attempts: args.delivery_max_attempts,
+        backoff_base: Duration::from_millis(args.delivery_backoff_ms),
+        backoff_max: Duration::from_millis(
+            args.delivery_backoff_max_ms.max(args.delivery_backoff_ms),
+        ),
+        lease: Duration::from_millis(args.delivery_lease_ms.max(args.delivery_timeout_ms + 1_000)),
+        poll: DeliveryConfig::default().poll,
+        timeout: Duration::from_millis(args.delivery_timeout_ms),
+    })
 }
 
 fn init_logging(filter: &str, format: LogFormat) -> anyhow::Result<()> {

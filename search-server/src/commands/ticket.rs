@@ -17,6 +17,9 @@ pub struct TicketView {
     pub message: String,
     pub locale: String,
     pub created_at: String,
+    /// The urgency tier and the promised reply time (RFC 3339 UTC), when the site has tiers.
+    pub urgency: Option<String>,
+    pub reply_by: Option<String>,
     /// What the customer tried before asking for help.
     pub summary: String,
     pub transcript: serde_json::Value,
@@ -34,6 +37,8 @@ impl TicketView {
             message: ticket.message,
             locale: ticket.locale,
             created_at: ticket.created_at,
+            urgency: ticket.urgency,
+            reply_by: ticket.reply_by,
             summary: ticket.summary,
             transcript,
         })

@@ -192,12 +192,22 @@ pub async fn article(
         })
 }
 
+/// `POST /api/v1/handoffs`: rate limit, validate, complete the transcript (host identity and
+/// context, the customer's message), redact, pick the urgency tier and the promised reply
+/// time, then store ticket, idempotency key and outbox rows in one transaction before answering.
 pub async fn create_handoff(
     State(state): State<AppState>,
     headers: HeaderMap,
+    extensions: axum::http::Extensions,
     ApiJson(request): ApiJson<HandoffRequest>,
 ) -> Result<Response, ApiError> {
     let key = idempotency_key(&headers)?;
+    let client = extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map_or_else(|| "local".to_owned(), |c| c.0.ip().to_string());
+    if let Err(refused) = state.handoff.limiter.check(&client) {
+        return Ok(rate_limited(refused));
+    }
     request.validate().map_err(|e| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -214,22 +224,56 @@ pub async fn create_handoff(
             format!("This server does not serve the site '{}'.", request.site),
         ));
     }
+    if let Some(choice) = &request.urgency
+        && site.handoff.customer_chooses_urgency
+        && !site.urgency.iter().any(|t| &t.id == choice)
+    {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            format!("urgency: '{choice}' is not one of this site's urgencies."),
+        ));
+    }
+    let now = time::OffsetDateTime::now_utc();
+    // The fingerprint is of the request as sent, so that a retry matches it.
+    let fingerprint = crate::storage::fingerprint(&request);
     let locale = site.resolve_locale(request.transcript.locale.as_deref());
+    let mut request = request;
+    complete_transcript(&mut request, now);
+    crate::privacy::Redactor::new(&site.privacy.redact).redact_request(&mut request);
+    let tier = site.urgency_tier(
+        request.transcript.handoff_priority(),
+        request.urgency.as_deref(),
+    );
+    let reply_by = tier
+        .and_then(|t| crate::config::parse_duration_minutes(&t.reply_within))
+        .map(|minutes| {
+            crate::storage::rfc3339(crate::sla::reply_by(
+                now,
+                minutes,
+                site.support_hours.as_ref(),
+            ))
+        });
+    let new = crate::storage::NewHandoff {
+        request: &request,
+        fingerprint,
+        locale,
+        idempotency_key: key.as_deref(),
+        urgency: tier.map(|t| t.id.clone()),
+        reply_by,
+        deliveries: state.handoff.delivery.deliveries_for(&site.support_email),
+        now,
+    };
     let outcome = state
         .storage
-        .create_handoff(
-            &request,
-            locale,
-            key.as_deref(),
-            time::OffsetDateTime::now_utc(),
-        )
+        .store_handoff(&new)
         .await
         .map_err(|e| match e {
             StorageError::Conflict => ApiError::new(
                 StatusCode::CONFLICT,
                 "idempotency_key_conflict",
                 "This Idempotency-Key was already used for a different request; \
-                 use a new key for a new request.",
+             use a new key for a new request.",
             ),
             other => ApiError::internal(&other),
         })?;
@@ -244,8 +288,50 @@ pub async fn create_handoff(
     let body = HandoffResponse {
         reference: ticket.reference.clone(),
         created_at: ticket.created_at.clone(),
+        urgency: ticket.urgency.clone(),
+        reply_by: ticket.reply_by.clone(),
     };
     Ok((status, Json(body)).into_response())
+}
+
+/// Moves what the host page said (`identity`, `context`) into the transcript, never as
+/// verified, and records the customer's message as the last event.
+fn complete_transcript(request: &mut HandoffRequest, now: time::OffsetDateTime) {
+    let transcript = &mut request.transcript;
+    if let Some(identity) = &request.identity {
+        transcript.identity = baton_core::transcript::Identity::from_host(identity);
+    }
+    if let Some(identity) = &mut transcript.identity {
+        // Checking the host's signature is not implemented: a claim is never verified.
+        identity.verified = false;
+    }
+    if let Some(context) = &request.context {
+        transcript.context = baton_core::transcript::host_context(context);
+    }
+    transcript.version = baton_core::transcript::TRANSCRIPT_VERSION;
+    let at_ms = u64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or_default();
+    transcript.record_message(at_ms, &request.message);
+}
+
+/// `429 rate_limited` with `Retry-After` in seconds.
+fn rate_limited(refused: crate::http::rate_limit::Refused) -> Response {
+    use crate::http::rate_limit::Refused;
+    let (wait, message) = match refused {
+        Refused::Client(wait) => (
+            wait,
+            "Too many requests for help from this connection; please wait a moment and try again.",
+        ),
+        Refused::Site(wait) => (
+            wait,
+            "We are receiving very many requests for help right now; please try again in a moment.",
+        ),
+    };
+    let seconds = wait.as_secs().max(1);
+    (
+        [(axum::http::header::RETRY_AFTER, seconds.to_string())],
+        ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message),
+    )
+        .into_response()
 }
 
 /// The `Idempotency-Key` header, if sent: 1 to 200 visible ASCII characters.

@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod api;
 pub mod error;
+pub mod rate_limit;
 pub mod widget;
 
 use std::path::PathBuf;
@@ -39,6 +40,16 @@ pub struct AppState {
     pub widget_dir: PathBuf,
     /// An HTML file served at `/` (the demo page), if any.
     pub host_page: Option<PathBuf>,
+    /// Where tickets are delivered, and the handoff rate limits.
+    pub handoff: HandoffServices,
+}
+
+/// What the handoff endpoint needs besides storage.
+#[derive(Clone, Debug, Default)]
+pub struct HandoffServices {
+    /// Which outbox rows a new ticket gets.
+    pub delivery: Arc<crate::delivery::DeliveryConfig>,
+    pub limiter: Arc<rate_limit::RateLimiter>,
 }
 
 /// The whole HTTP application.

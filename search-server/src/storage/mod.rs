@@ -5,8 +5,10 @@
 //! standard (no SQLite-only functions) so that PostgreSQL can be added later.
 
 mod admin;
+mod outbox;
 
 pub use admin::{ContentVersion, TOKEN_PREFIX};
+pub use outbox::{ClaimedDelivery, DeliveryKind, NewHandoff, OutboxRow, OutboxState};
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -69,7 +71,15 @@ pub struct StoredTicket {
     pub summary: String,
     /// RFC 3339, UTC.
     pub created_at: String,
+    /// The urgency tier id the promise comes from.
+    pub urgency: Option<String>,
+    /// The promised reply time, RFC 3339 UTC.
+    pub reply_by: Option<String>,
 }
+
+/// The columns [`ticket_from_row`] reads, prefixed with `t.`.
+pub(crate) const TICKET_COLUMNS: &str = "t.reference, t.site, t.name, t.email, t.message, \
+     t.locale, t.transcript, t.summary, t.created_at, t.urgency, t.reply_by";
 
 /// The result of a handoff: a new ticket, or the one an earlier request with the same
 /// idempotency key created.
@@ -113,23 +123,53 @@ impl Storage {
         Storage::connect(&path, false).await
     }
 
+    /// Like [`Storage::open`] with another `synchronous` setting, for the handoff benchmark
+    /// that compares them. Baton itself always uses `FULL`.
+    pub async fn open_with_synchronous(
+        data_dir: &Path,
+        synchronous: SqliteSynchronous,
+        max_connections: u32,
+    ) -> Result<Storage, StorageError> {
+        std::fs::create_dir_all(data_dir).map_err(|source| StorageError::DataDir {
+            path: data_dir.to_owned(),
+            source,
+        })?;
+        Storage::connect_with(
+            &data_dir.join(DATABASE_FILE),
+            true,
+            synchronous,
+            max_connections,
+        )
+        .await
+    }
+
     async fn connect(path: &Path, create: bool) -> Result<Storage, StorageError> {
+        Storage::connect_with(path, create, SqliteSynchronous::Full, 4).await
+    }
+
+    async fn connect_with(
+        path: &Path,
+        create: bool,
+        synchronous: SqliteSynchronous,
+        max_connections: u32,
+    ) -> Result<Storage, StorageError> {
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(create)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
+            .synchronous(synchronous)
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT);
         let pool = SqlitePoolOptions::new()
-            .max_connections(4)
+            .max_connections(max_connections)
             .connect_with(options)
             .await?;
         sqlx::migrate!().run(&pool).await?;
         Ok(Storage { pool })
     }
 
-    /// Stores a ticket for a (validated) handoff, in one transaction, before returning.
+    /// Stores a ticket for a (validated) handoff, in one transaction, before returning, with
+    /// no outbox rows and no promise; see [`Storage::store_handoff`] for the whole handoff.
     ///
     /// With an idempotency key: the first request stores the ticket and the key; a repeat with
     /// the same body returns the same ticket ([`HandoffOutcome::Replayed`]); a repeat with a
@@ -141,79 +181,17 @@ impl Storage {
         idempotency_key: Option<&str>,
         now: OffsetDateTime,
     ) -> Result<HandoffOutcome, StorageError> {
-        let fingerprint = fingerprint(request);
-        let created_at = rfc3339(now);
-        // IMMEDIATE takes the write lock up front, so concurrent retries with one key queue up
-        // instead of both inserting.
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        if let Some(key) = idempotency_key {
-            let existing = sqlx::query(
-                "SELECT k.request_fingerprint, t.reference, t.site, t.name, t.email, t.message, \
-                 t.locale, t.transcript, t.summary, t.created_at \
-                 FROM idempotency_keys k JOIN tickets t ON t.id = k.ticket_id \
-                 WHERE k.site = ? AND k.idempotency_key = ?",
-            )
-            .bind(&request.site)
-            .bind(key)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some(row) = existing {
-                let stored: String = row.try_get("request_fingerprint")?;
-                return if stored == fingerprint {
-                    Ok(HandoffOutcome::Replayed(ticket_from_row(&row)?))
-                } else {
-                    Err(StorageError::Conflict)
-                };
-            }
-        }
-
-        let reference = unused_reference(&mut tx).await?;
-        let transcript_json = serde_json::to_string(&request.transcript)
-            .map_err(|e| StorageError::Corrupt(e.to_string()))?;
-        let ticket = StoredTicket {
-            reference,
-            site: request.site.clone(),
-            name: request.name.trim().to_owned(),
-            email: request.email.trim().to_owned(),
-            message: request.message.trim().to_owned(),
-            locale: locale.to_owned(),
-            transcript_json,
-            summary: request.transcript.what_was_tried(),
-            created_at: created_at.clone(),
-        };
-        let row = sqlx::query(
-            "INSERT INTO tickets \
-             (reference, site, name, email, message, locale, transcript, summary, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(ticket.reference.as_str())
-        .bind(&ticket.site)
-        .bind(&ticket.name)
-        .bind(&ticket.email)
-        .bind(&ticket.message)
-        .bind(&ticket.locale)
-        .bind(&ticket.transcript_json)
-        .bind(&ticket.summary)
-        .bind(&ticket.created_at)
-        .fetch_one(&mut *tx)
-        .await?;
-        let ticket_id: i64 = row.try_get("id")?;
-        if let Some(key) = idempotency_key {
-            sqlx::query(
-                "INSERT INTO idempotency_keys \
-                 (site, idempotency_key, request_fingerprint, ticket_id, created_at) \
-                 VALUES (?, ?, ?, ?, ?)",
-            )
-            .bind(&request.site)
-            .bind(key)
-            .bind(&fingerprint)
-            .bind(ticket_id)
-            .bind(&created_at)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(HandoffOutcome::Created(ticket))
+        self.store_handoff(&NewHandoff {
+            request,
+            fingerprint: fingerprint(request),
+            locale,
+            idempotency_key,
+            urgency: None,
+            reply_by: None,
+            deliveries: Vec::new(),
+            now,
+        })
+        .await
     }
 
     /// The ticket with this reference, if any.
@@ -221,10 +199,9 @@ impl Storage {
         &self,
         reference: &TicketRef,
     ) -> Result<Option<StoredTicket>, StorageError> {
-        let row = sqlx::query(
-            "SELECT reference, site, name, email, message, locale, transcript, summary, created_at \
-             FROM tickets WHERE reference = ?",
-        )
+        let row = sqlx::query(&format!(
+            "SELECT {TICKET_COLUMNS} FROM tickets t WHERE t.reference = ?"
+        ))
         .bind(reference.as_str())
         .fetch_optional(&self.pool)
         .await?;
@@ -247,7 +224,7 @@ impl Storage {
 }
 
 /// A digest of the request body, to tell a retry from a different request with the same key.
-fn fingerprint(request: &HandoffRequest) -> String {
+pub fn fingerprint(request: &HandoffRequest) -> String {
     let json = serde_json::to_vec(request).unwrap_or_default();
     Sha256::digest(&json)
         .iter()
@@ -255,14 +232,16 @@ fn fingerprint(request: &HandoffRequest) -> String {
         .collect()
 }
 
-fn rfc3339(now: OffsetDateTime) -> String {
+pub(crate) fn rfc3339(now: OffsetDateTime) -> String {
     let now = now.to_offset(time::UtcOffset::UTC);
     let now = now.replace_nanosecond(0).unwrap_or(now);
     now.format(&Rfc3339)
         .unwrap_or_else(|_| now.unix_timestamp().to_string())
 }
 
-async fn unused_reference(conn: &mut SqliteConnection) -> Result<TicketRef, StorageError> {
+pub(crate) async fn unused_reference(
+    conn: &mut SqliteConnection,
+) -> Result<TicketRef, StorageError> {
     for _ in 0..REFERENCE_ATTEMPTS {
         let candidate = TicketRef::from_random(rand::random::<u64>());
         let taken = sqlx::query("SELECT 1 FROM tickets WHERE reference = ?")
@@ -277,7 +256,7 @@ async fn unused_reference(conn: &mut SqliteConnection) -> Result<TicketRef, Stor
     Err(StorageError::ReferencesExhausted)
 }
 
-fn ticket_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<StoredTicket, StorageError> {
+pub(crate) fn ticket_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<StoredTicket, StorageError> {
     let reference: String = row.try_get("reference")?;
     Ok(StoredTicket {
         reference: TicketRef::from_str(&reference)
@@ -290,5 +269,7 @@ fn ticket_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<StoredTicket, Storag
         transcript_json: row.try_get("transcript")?,
         summary: row.try_get("summary")?,
         created_at: row.try_get("created_at")?,
+        urgency: row.try_get("urgency")?,
+        reply_by: row.try_get("reply_by")?,
     })
 }
