@@ -243,6 +243,9 @@ pub const MAX_COMMENT_CHARS: usize = 2_000;
 pub struct SurveyRequest {
     /// The site id from the embedding script tag (`data-site`).
     pub site: String,
+    /// The locale the flow ran in (the widget's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
     pub solved: bool,
     /// Satisfaction from 1 to 5, if given.
     #[serde(default, skip_serializing_if = "Option::is_none")]

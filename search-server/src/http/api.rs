@@ -214,6 +214,7 @@ pub async fn create_handoff(
             format!("This server does not serve the site '{}'.", request.site),
         ));
     }
+    super::flows::verify_transcript(&knowledge.library, &request.transcript)?;
     let locale = site.resolve_locale(request.transcript.locale.as_deref());
     let outcome = state
         .storage

@@ -5,8 +5,10 @@
 //! standard (no SQLite-only functions) so that PostgreSQL can be added later.
 
 mod admin;
+mod surveys;
 
 pub use admin::{ContentVersion, TOKEN_PREFIX};
+pub use surveys::StoredSurvey;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
