@@ -3,6 +3,7 @@
 mod admin_token;
 mod check;
 mod eval;
+mod flow;
 mod publish;
 mod serve;
 mod ticket;
@@ -11,6 +12,7 @@ mod watch;
 pub use admin_token::admin_token;
 pub use check::check;
 pub use eval::eval;
+pub use flow::flow;
 pub use publish::publish;
 pub use serve::serve;
 pub use ticket::{TicketView, show_ticket};
@@ -26,5 +28,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Check(args) => check(&args),
         Command::Publish(args) => publish(args).await,
         Command::AdminToken(command) => admin_token(command).await,
+        Command::Flow(command) => flow(command).await,
     }
 }
