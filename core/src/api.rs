@@ -72,6 +72,19 @@ pub struct SearchResponse {
     /// "Did you mean": a corrected query, when this one found nothing and a correction exists.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suggestion: Option<String>,
+    /// Guided flows that match the query (title, description, tags), best first; the widget
+    /// shows them as "Guided fix: …" above the articles.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flows: Vec<FlowHit>,
+}
+
+/// A guided flow offered in search results or on a page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowHit {
+    /// The flow id, for `GET /api/v1/flows/{id}`.
+    pub id: String,
+    pub title: String,
+    pub description: String,
 }
 
 /// A category and how many search results it has.
@@ -88,6 +101,9 @@ pub struct PageSuggestions {
     /// The path the suggestions are for (the `page_url` without origin, query or fragment).
     pub path: String,
     pub articles: Vec<SuggestedArticle>,
+    /// Guided flows whose `page_urls` match the page, most specific first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flows: Vec<FlowHit>,
 }
 
 /// An article suggested for a page.

@@ -752,3 +752,34 @@ async fn a_handoff_with_a_flow_path_replays_it_before_storing_the_ticket() {
     }
     assert_eq!(app.storage.ticket_count().await.expect("count"), 1);
 }
+
+#[tokio::test]
+async fn matching_flows_are_offered_in_search_and_on_their_pages_without_moving_articles() {
+    let app = TestApp::start().await;
+    let json = search(&app, "sign in").await;
+    assert_eq!(
+        json["flows"],
+        serde_json::json!([{
+            "id": "sign-in-trouble",
+            "title": "Sign-in trouble",
+            "description": "Get back into your account when signing in fails."
+        }])
+    );
+    // Typed halfway, and by a tag.
+    assert_eq!(
+        search(&app, "locked ou").await["flows"][0]["id"],
+        "sign-in-trouble"
+    );
+    // Articles are ranked as before; unrelated queries offer no flow.
+    let json = search(&app, "password").await;
+    assert_eq!(slugs(&json)[0], "reset-your-password");
+    assert!(search(&app, "track order").await.get("flows").is_none());
+
+    let json = app
+        .get("/api/v1/suggestions?page_url=https%3A%2F%2Fshop.acme.example%2Faccount%2Fsecurity")
+        .await
+        .json();
+    assert_eq!(json["flows"][0]["id"], "sign-in-trouble");
+    let json = app.get("/api/v1/suggestions?page_url=%2Fshop").await.json();
+    assert!(json.get("flows").is_none(), "{json}");
+}

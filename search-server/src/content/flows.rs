@@ -36,6 +36,17 @@ impl LoadedFlow {
     }
 }
 
+impl LoadedFlow {
+    /// The flow as search results and page suggestions offer it.
+    pub fn to_hit(&self) -> baton_core::api::FlowHit {
+        baton_core::api::FlowHit {
+            id: self.flow.id.clone(),
+            title: self.flow.title.clone(),
+            description: self.flow.description.clone(),
+        }
+    }
+}
+
 /// A flow file parsed, with what is needed to point at places in it.
 struct ParsedFlow {
     path: PathBuf,
