@@ -137,6 +137,9 @@ pub struct Article {
     pub html: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated: Option<String>,
+    /// The id of a guided flow the article offers ("Guided fix").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flow: Option<String>,
 }
 
 /// `POST /api/v1/handoffs`: the customer asks for a person. Sent with an `Idempotency-Key`

@@ -68,6 +68,7 @@ impl LoadedArticle {
             category: self.category.clone(),
             html: self.html.clone(),
             updated: self.updated.clone(),
+            flow: self.flow.clone(),
         }
     }
 }
