@@ -6,6 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use std::collections::BTreeMap;
+
+use crate::flow::{Flow, RecordedAnswer};
 use crate::reference::TicketRef;
 use crate::transcript::Transcript;
 
@@ -69,6 +72,19 @@ pub struct SearchResponse {
     /// "Did you mean": a corrected query, when this one found nothing and a correction exists.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suggestion: Option<String>,
+    /// Guided flows that match the query (title, description, tags), best first; the widget
+    /// shows them as "Guided fix: …" above the articles.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flows: Vec<FlowHit>,
+}
+
+/// A guided flow offered in search results or on a page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowHit {
+    /// The flow id, for `GET /api/v1/flows/{id}`.
+    pub id: String,
+    pub title: String,
+    pub description: String,
 }
 
 /// A category and how many search results it has.
@@ -85,6 +101,9 @@ pub struct PageSuggestions {
     /// The path the suggestions are for (the `page_url` without origin, query or fragment).
     pub path: String,
     pub articles: Vec<SuggestedArticle>,
+    /// Guided flows whose `page_urls` match the page, most specific first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flows: Vec<FlowHit>,
 }
 
 /// An article suggested for a page.
@@ -118,6 +137,9 @@ pub struct Article {
     pub html: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated: Option<String>,
+    /// The id of a guided flow the article offers ("Guided fix").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flow: Option<String>,
 }
 
 /// `POST /api/v1/handoffs`: the customer asks for a person. Sent with an `Idempotency-Key`
@@ -243,6 +265,75 @@ pub fn is_plausible_email(email: &str) -> bool {
         && !domain.starts_with('.')
         && !domain.ends_with('.')
         && !domain.contains("..")
+}
+
+/// `GET /api/v1/flows/{id}?locale=`: a guided flow for the widget to run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FlowDocument {
+    /// The locale the flow is in (the requested one, or the default when it has no version).
+    pub locale: String,
+    pub flow: Flow,
+    /// The nodes' Markdown texts rendered to sanitized HTML on the server, by node id.
+    #[serde(default)]
+    pub html: BTreeMap<String, String>,
+}
+
+/// The path a customer took through a flow, for the server to
+/// [`replay`](crate::flow::replay) against the published flow before trusting it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowPath {
+    pub flow_id: String,
+    /// What the host page set with `Baton.setContext`.
+    #[serde(default)]
+    pub context: BTreeMap<String, String>,
+    pub answers: Vec<RecordedAnswer>,
+}
+
+/// Longest survey comment accepted, in characters.
+pub const MAX_COMMENT_CHARS: usize = 2_000;
+
+/// `POST /api/v1/surveys`: "Did this solve your problem?" after a flow ended `resolved`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SurveyRequest {
+    /// The site id from the embedding script tag (`data-site`).
+    pub site: String,
+    /// The locale the flow ran in (the widget's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    pub solved: bool,
+    /// Satisfaction from 1 to 5, if given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<u8>,
+    #[serde(default)]
+    pub comment: String,
+    /// The run the survey is about.
+    pub flow: FlowPath,
+}
+
+impl SurveyRequest {
+    /// Checks what the customer filled in; the server checks the flow path by replaying it.
+    pub fn validate(&self) -> Result<(), FieldError> {
+        if self.rating.is_some_and(|r| !(1..=5).contains(&r)) {
+            return Err(FieldError {
+                field: "rating".into(),
+                message: "A rating is a number from 1 to 5.".into(),
+            });
+        }
+        if self.comment.trim().chars().count() > MAX_COMMENT_CHARS {
+            return Err(FieldError {
+                field: "comment".into(),
+                message: format!("A comment can be at most {MAX_COMMENT_CHARS} characters."),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The answer to a stored survey.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SurveyResponse {
+    /// When the survey was stored, RFC 3339 in UTC.
+    pub created_at: String,
 }
 
 /// The body of every error answer: `{ "error": { "code": "...", "message": "..." } }`.

@@ -1,4 +1,4 @@
-//! The command line: `baton serve`, `baton ticket show`, `baton outbox`, `baton eval`, ….
+//! The command line: `baton serve`, `baton ticket show`, `baton outbox`, `baton eval`, `baton flow`, ….
 
 use std::path::PathBuf;
 
@@ -51,6 +51,9 @@ pub enum Command {
     /// See and retry ticket deliveries (emails and webhooks) waiting in the outbox.
     #[command(subcommand)]
     Outbox(OutboxCommand),
+    /// Review guided flows: list them, draw one as a diagram, read the surveys after them.
+    #[command(subcommand)]
+    Flow(FlowCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -144,6 +147,56 @@ pub struct DeliveryArgs {
     /// Handoffs the whole site accepts per minute.
     #[arg(long, env = "BATON_HANDOFFS_PER_SITE", default_value_t = 600)]
     pub handoffs_per_site_per_minute: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FlowCommand {
+    /// List the flows of a knowledge base: id, locales and title.
+    List(FlowListArgs),
+    /// Print a flow as a Mermaid or Graphviz diagram.
+    Graph(FlowGraphArgs),
+    /// Print the most recent micro-surveys after flows as JSON.
+    Surveys(FlowSurveysArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FlowListArgs {
+    /// Knowledge base folder.
+    #[arg(long, value_name = "DIR", default_value = "kb-content")]
+    pub content_dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct FlowGraphArgs {
+    /// The flow id (its file name without `.toml`).
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// Which translation to draw; the default locale when not given.
+    #[arg(long)]
+    pub locale: Option<String>,
+    /// `mermaid` (paste into Markdown) or `dot` (Graphviz: `| dot -Tsvg`).
+    #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+    pub format: GraphFormat,
+    /// Knowledge base folder.
+    #[arg(long, value_name = "DIR", default_value = "kb-content")]
+    pub content_dir: PathBuf,
+}
+
+/// Diagram languages of `baton flow graph`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    Mermaid,
+    Dot,
+}
+
+#[derive(Debug, Args)]
+pub struct FlowSurveysArgs {
+    /// How many surveys, newest first.
+    #[arg(long, default_value_t = 20)]
+    pub limit: u32,
+    /// Folder of the database, as given to `baton serve`.
+    #[arg(long, env = "BATON_DATA_DIR", default_value = "baton-data")]
+    pub data_dir: PathBuf,
 }
 
 #[derive(Debug, Args)]

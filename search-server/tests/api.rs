@@ -591,3 +591,204 @@ async fn responses_forbid_content_sniffing() {
         );
     }
 }
+
+// --- guided flows ----------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_flow_is_served_with_its_texts_rendered_to_html() {
+    let app = TestApp::start().await;
+    let answer = app.get("/api/v1/flows/sign-in-trouble?locale=en").await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let json = answer.json();
+    assert_eq!(json["locale"], "en");
+    assert_eq!(json["flow"]["id"], "sign-in-trouble");
+    assert_eq!(json["flow"]["start"], "forgot");
+    assert_eq!(json["flow"]["nodes"][0]["kind"], "question");
+    assert_eq!(json["flow"]["nodes"][0]["choices"][1]["id"], "no");
+    assert_eq!(
+        json["html"]["forgot"],
+        "<p>Did you <strong>forget</strong> your password?</p>\n"
+    );
+    assert!(answer.header("x-baton-content-version").is_some());
+}
+
+#[tokio::test]
+async fn an_unknown_flow_is_a_json_404() {
+    let app = TestApp::start().await;
+    let answer = app.get("/api/v1/flows/no-such-flow").await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    assert_eq!(answer.error_code(), "flow_not_found");
+}
+
+async fn post_survey(app: &TestApp, body: &Value) -> fixture::Answer {
+    app.send(
+        Request::post("/api/v1/surveys")
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .expect("request"),
+    )
+    .await
+}
+
+fn resolved_path() -> Value {
+    serde_json::json!({
+        "flow_id": "sign-in-trouble",
+        "answers": [
+            {"node_id": "forgot", "answer": {"type": "choice", "value": "yes"}},
+            {"node_id": "reset", "answer": {"type": "continue"}},
+            {"node_id": "fixed", "answer": {"type": "check", "value": true}}
+        ]
+    })
+}
+
+#[tokio::test]
+async fn a_survey_after_a_resolved_flow_is_stored_with_its_path() {
+    let app = TestApp::start().await;
+    let body = serde_json::json!({
+        "site": "acme", "locale": "en", "solved": true, "rating": 5,
+        "comment": "  Quick!  ", "flow": resolved_path()
+    });
+    let answer = post_survey(&app, &body).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{:?}", answer.body);
+    assert!(answer.json()["created_at"].is_string());
+    let stored = app.storage.recent_surveys(10).await.expect("surveys");
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].flow_id, "sign-in-trouble");
+    assert_eq!(stored[0].outcome, "done");
+    assert!(stored[0].solved);
+    assert_eq!(stored[0].rating, Some(5));
+    assert_eq!(stored[0].comment, "Quick!");
+    assert!(stored[0].path_json.contains("\"fixed\""));
+}
+
+#[tokio::test]
+async fn a_forged_survey_path_or_rating_is_rejected_and_nothing_is_stored() {
+    let app = TestApp::start().await;
+    let mut forged = resolved_path();
+    forged["answers"][0]["answer"]["value"] = "maybe".into();
+    let body = serde_json::json!({"site": "acme", "solved": true, "flow": forged});
+    let answer = post_survey(&app, &body).await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(answer.error_code(), "flow_path_rejected");
+    let message = answer.json()["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(message.contains("step 1"), "{message}");
+
+    let mut skipped = resolved_path();
+    skipped["answers"]
+        .as_array_mut()
+        .expect("answers")
+        .remove(1);
+    let body = serde_json::json!({"site": "acme", "solved": true, "flow": skipped});
+    let answer = post_survey(&app, &body).await;
+    assert_eq!(answer.error_code(), "flow_path_rejected");
+
+    let body =
+        serde_json::json!({"site": "acme", "solved": true, "rating": 9, "flow": resolved_path()});
+    let answer = post_survey(&app, &body).await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(answer.error_code(), "invalid_field");
+
+    let mut unknown = resolved_path();
+    unknown["flow_id"] = "nope".into();
+    let body = serde_json::json!({"site": "acme", "solved": false, "flow": unknown});
+    assert_eq!(post_survey(&app, &body).await.error_code(), "unknown_flow");
+    assert!(
+        app.storage
+            .recent_surveys(10)
+            .await
+            .expect("surveys")
+            .is_empty()
+    );
+}
+
+fn handoff_with_flow(outcome: &str, email: &str) -> Value {
+    let mut body = handoff("I cannot sign in.");
+    let events = body["transcript"]["events"].as_array_mut().expect("events");
+    events.push(serde_json::json!({"type": "flow_started", "at_ms": 4,
+        "flow_id": "sign-in-trouble", "title": "Sign-in trouble"}));
+    events.push(serde_json::json!({"type": "flow_step", "at_ms": 5,
+        "flow_id": "sign-in-trouble", "node_id": "forgot",
+        "prompt": "Did you forget your password?", "answer": "No, it is rejected"}));
+    events.push(serde_json::json!({"type": "flow_outcome", "at_ms": 6,
+    "flow_id": "sign-in-trouble", "outcome": outcome,
+    "detail": "priority high, team accounts",
+    "path": [
+        {"node_id": "forgot", "answer": {"type": "choice", "value": "no"}},
+        {"node_id": "email", "answer": {"type": "text", "value": email}}
+    ]}));
+    body
+}
+
+#[tokio::test]
+async fn a_handoff_with_a_flow_path_replays_it_before_storing_the_ticket() {
+    let app = TestApp::start().await;
+    let answer = app
+        .post_handoff(
+            handoff_with_flow("handoff", "ada@example.com").to_string(),
+            None,
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{:?}", answer.body);
+    let reference: TicketRef = answer.json()["reference"]
+        .as_str()
+        .expect("reference")
+        .parse()
+        .expect("valid reference");
+    let ticket = app
+        .storage
+        .ticket_by_reference(&reference)
+        .await
+        .expect("read")
+        .expect("stored");
+    assert!(ticket.transcript_json.contains("ada@example.com"));
+    assert!(
+        ticket.summary.contains("No, it is rejected"),
+        "{}",
+        ticket.summary
+    );
+
+    // An outcome the path does not reach, and an answer the input rejects.
+    for body in [
+        handoff_with_flow("resolved", "ada@example.com"),
+        handoff_with_flow("handoff", "not an email"),
+    ] {
+        let answer = app.post_handoff(body.to_string(), None).await;
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(answer.error_code(), "flow_path_rejected");
+    }
+    assert_eq!(app.storage.ticket_count().await.expect("count"), 1);
+}
+
+#[tokio::test]
+async fn matching_flows_are_offered_in_search_and_on_their_pages_without_moving_articles() {
+    let app = TestApp::start().await;
+    let json = search(&app, "sign in").await;
+    assert_eq!(
+        json["flows"],
+        serde_json::json!([{
+            "id": "sign-in-trouble",
+            "title": "Sign-in trouble",
+            "description": "Get back into your account when signing in fails."
+        }])
+    );
+    // Typed halfway, and by a tag.
+    assert_eq!(
+        search(&app, "locked ou").await["flows"][0]["id"],
+        "sign-in-trouble"
+    );
+    // Articles are ranked as before; unrelated queries offer no flow.
+    let json = search(&app, "password").await;
+    assert_eq!(slugs(&json)[0], "reset-your-password");
+    assert!(search(&app, "track order").await.get("flows").is_none());
+
+    let json = app
+        .get("/api/v1/suggestions?page_url=https%3A%2F%2Fshop.acme.example%2Faccount%2Fsecurity")
+        .await
+        .json();
+    assert_eq!(json["flows"][0]["id"], "sign-in-trouble");
+    let json = app.get("/api/v1/suggestions?page_url=%2Fshop").await.json();
+    assert!(json.get("flows").is_none(), "{json}");
+}

@@ -259,3 +259,76 @@ fn serve_watch_reloads_good_changes_and_keeps_serving_through_broken_ones() {
 
     server.stop();
 }
+
+#[test]
+fn flow_list_and_graph_print_the_demo_flows() {
+    let content = Path::new(env!("CARGO_MANIFEST_DIR")).join("../kb-content");
+    let output = baton()
+        .args(["flow", "list", "--content-dir"])
+        .arg(&content)
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let list = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(list.lines().count(), 5, "{list}");
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("hub-connectivity\ten,de\t")),
+        "{list}"
+    );
+
+    let output = baton()
+        .args([
+            "flow",
+            "graph",
+            "login-password",
+            "--locale",
+            "de",
+            "--content-dir",
+        ])
+        .arg(&content)
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mermaid = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        mermaid.starts_with("flowchart TD\n    start((\"start\")) --> n"),
+        "{mermaid}"
+    );
+
+    let output = baton()
+        .args([
+            "flow",
+            "graph",
+            "order-problem",
+            "--format",
+            "dot",
+            "--content-dir",
+        ])
+        .arg(&content)
+        .output()
+        .expect("runs");
+    let dot = String::from_utf8_lossy(&output.stdout);
+    assert!(dot.starts_with("digraph \"order-problem\" {"), "{dot}");
+    assert!(dot.trim_end().ends_with('}'), "{dot}");
+
+    let output = baton()
+        .args(["flow", "graph", "login-pasword", "--content-dir"])
+        .arg(&content)
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        err.contains("there is no flow 'login-pasword' in 'en'"),
+        "{err}"
+    );
+}

@@ -202,7 +202,8 @@ fn warnings_alone_still_publish_and_an_existing_flow_is_accepted() {
     let (reports, library) = check(&[
         ("site.toml", SITE_DE.as_bytes()),
         ("categories.toml", CATEGORIES.as_bytes()),
-        ("flows/en/login.toml", b"id = \"login\"\n"),
+        ("flows/en/login.toml", GOOD_FLOW.as_bytes()),
+        ("flows/de/login.toml", GOOD_FLOW.as_bytes()),
         ("articles/en/a.md", article),
     ]);
     assert_eq!(reports.len(), 1, "{reports:?}");
@@ -216,6 +217,190 @@ fn warnings_alone_still_publish_and_an_existing_flow_is_accepted() {
         Some("login")
     );
     assert_eq!(library.site.info_for("de").greeting, "Hallo");
+}
+
+/// A small valid flow.
+const GOOD_FLOW: &str = r#"title = "Login"
+description = "Cannot sign in"
+start = "q"
+
+[[nodes]]
+id = "q"
+kind = "question"
+text = "Did you **forget** it?"
+
+[[nodes.choices]]
+id = "yes"
+label = "Yes"
+next = "done"
+
+[[nodes.choices]]
+id = "no"
+label = "No"
+next = "human"
+
+[[nodes]]
+id = "done"
+kind = "resolved"
+
+[[nodes]]
+id = "human"
+kind = "handoff"
+priority = "high"
+team = "accounts"
+"#;
+
+/// One flow with every structural problem core's validation finds.
+const BROKEN_FLOW: &str = r#"title = "Broken"
+start = "ask"
+
+[[nodes]]
+id = "ask"
+kind = "question"
+text = "What happened?"
+
+[[nodes.choices]]
+id = "a"
+label = ""
+next = "dnoe"
+
+[[nodes.choices]]
+id = "b"
+label = "B"
+next = "loop1"
+
+[[nodes.choices]]
+id = "c"
+label = "C"
+next = "route"
+
+[[nodes.choices]]
+id = "d"
+label = "D"
+next = "stuck"
+
+[[nodes]]
+id = "loop1"
+kind = "message"
+text = "Again"
+next = "loop2"
+
+[[nodes]]
+id = "loop2"
+kind = "check"
+text = "Fixed?"
+yes = "loop1"
+no = "loop1"
+
+[[nodes]]
+id = "route"
+kind = "condition"
+otherwise = "done"
+
+[[nodes.branches]]
+when = { answer = "later", equals = "yes" }
+next = "done"
+
+[[nodes]]
+id = "stuck"
+kind = "message"
+text = "Nowhere to go"
+
+[[nodes]]
+id = "later"
+kind = "check"
+text = "Later?"
+yes = "done"
+no = "done"
+
+[[nodes]]
+id = "done"
+kind = "resolved"
+
+[[nodes]]
+id = "done"
+kind = "resolved"
+"#;
+
+#[test]
+fn every_flow_problem_names_its_line_and_column() {
+    let mut de_drift = GOOD_FLOW.replace("team = \"accounts\"", "team = \"billing\"");
+    de_drift.push_str("\n[[nodes]]\nid = \"extra\"\nkind = \"resolved\"\n");
+    let (reports, library) = check(&[
+        ("site.toml", SITE_DE.as_bytes()),
+        ("flows/en/broken.toml", BROKEN_FLOW.as_bytes()),
+        ("flows/en/login.toml", GOOD_FLOW.as_bytes()),
+        ("flows/en/only-en.toml", GOOD_FLOW.as_bytes()),
+        ("flows/de/login.toml", de_drift.as_bytes()),
+        ("flows/de/broken.toml", BROKEN_FLOW.as_bytes()),
+        (
+            "flows/en/typo.toml",
+            b"title = \"T\"\nstart = \"x\"\nstrat = \"y\"\n",
+        ),
+        ("flows/en/Bad_Name.toml", GOOD_FLOW.as_bytes()),
+        ("flows/fr/login.toml", GOOD_FLOW.as_bytes()),
+    ]);
+    assert!(library.is_none());
+    let lines: Vec<&str> = reports
+        .iter()
+        .filter_map(|r| r.split('\n').next())
+        .filter(|r| r.starts_with("kb/flows/en/broken.toml"))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "kb/flows/en/broken.toml:11:9: error: the choice 'a' has no label",
+            "kb/flows/en/broken.toml:12:8: error: refers to node 'dnoe', which does not exist",
+            "kb/flows/en/broken.toml:33:8: error: these nodes loop with no way to an outcome: loop1, loop2",
+            "kb/flows/en/broken.toml:48:8: error: the condition tests the answer to 'later', which is never asked before it",
+            "kb/flows/en/broken.toml:52:6: error: dead end: the node has no `next`",
+            "kb/flows/en/broken.toml:57:6: warning: the node 'later' cannot be reached from `start`",
+            "kb/flows/en/broken.toml:68:6: error: the node id 'done' is used more than once",
+        ],
+        "{}",
+        reports.join("\n")
+    );
+    let all = reports.join("\n");
+    for needle in [
+        "kb/flows/en/broken.toml:12:8: error: refers to node 'dnoe', which does not exist\n  = hint: did you mean 'done'?",
+        "kb/flows/en/only-en.toml:1:1: warning: has no translation in 'de'",
+        "kb/flows/de/login.toml:26:8: error: the node 'human' differs from the original in more than its texts",
+        "kb/flows/de/login.toml:31:6: error: the node 'extra' is not in the original",
+        "kb/flows/en/typo.toml:3:1: error: unknown field `strat`",
+        "kb/flows/en/Bad_Name.toml: error: a flow's file name must be lowercase words",
+        "kb/flows/fr/login.toml: error: locale 'fr' is not listed",
+    ] {
+        assert!(all.contains(needle), "missing:\n{needle}\nin:\n{all}");
+    }
+}
+
+#[test]
+fn flows_load_with_rendered_texts_and_localized_article_links() {
+    let en = b"+++\ntitle = \"A\"\nsummary = \"S\"\ncategory = \"account\"\n+++\nText.\n";
+    let de = b"+++\ntitle = \"A\"\nsummary = \"S\"\ncategory = \"account\"\ntranslation_key = \"reset\"\n+++\nText.\n";
+    let linked = GOOD_FLOW.replace(
+        "[[nodes]]\nid = \"done\"\nkind = \"resolved\"",
+        "[[nodes]]\nid = \"done\"\nkind = \"article\"\narticle = \"reset\"",
+    );
+    let (reports, library) = check(&[
+        ("site.toml", SITE_DE.as_bytes()),
+        ("categories.toml", CATEGORIES.as_bytes()),
+        ("articles/en/reset.md", en),
+        ("articles/de/zuruecksetzen.md", de),
+        ("flows/en/login.toml", linked.as_bytes()),
+        ("flows/de/login.toml", linked.as_bytes()),
+    ]);
+    assert!(reports.is_empty(), "{reports:?}");
+    let library = library.expect("loads");
+    let flow = library.flow("de", "login").expect("de flow");
+    assert_eq!(flow.flow.id, "login");
+    assert_eq!(
+        flow.html["q"],
+        "<p>Did you <strong>forget</strong> it?</p>\n"
+    );
+    let article = flow.flow.article_links();
+    assert_eq!(article, [("done", "zuruecksetzen")]);
+    assert_eq!(library.flows("en").count(), 1);
 }
 
 #[test]

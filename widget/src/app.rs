@@ -39,6 +39,10 @@ pub struct Env {
     /// `{ site: SiteInfo }` once loaded; `None` while loading; `Some(Err)` when it failed.
     pub site_info: RwSignal<Option<Result<Site, String>>>,
     pub suggestions: RwSignal<Vec<Hit>>,
+    /// Guided flows offered on this page: (id, title).
+    pub flow_suggestions: RwSignal<Vec<(String, String)>>,
+    /// The guided flow being run, kept while the customer looks at an article it links.
+    pub flow: RwSignal<Option<crate::flow::Running>>,
     /// The mount container: receives events and the theme variables.
     pub root: StoredValue<HtmlElement, LocalStorage>,
     /// Whether the panel was open when the page loaded (restored, so focus is left alone).
@@ -71,6 +75,8 @@ impl Env {
             draft,
             site_info: RwSignal::new(None),
             suggestions: RwSignal::new(Vec::new()),
+            flow_suggestions: RwSignal::new(Vec::new()),
+            flow: RwSignal::new(None),
             root: StoredValue::new_local(root),
             restored_open,
             store: StoredValue::new(store),
@@ -133,8 +139,9 @@ impl Env {
         spawn_local(async move {
             let page = self.page_url.get_value();
             let locale = self.locale.get_value();
-            if let Ok(hits) = self.api.get_value().suggestions(&page, &locale).await {
+            if let Ok((hits, flows)) = self.api.get_value().suggestions(&page, &locale).await {
                 self.suggestions.set(hits);
+                self.flow_suggestions.set(flows);
             }
         });
     }
@@ -289,6 +296,7 @@ pub fn App(env: Env) -> impl IntoView {
                     Screen::Search => view! { <SearchView env=env input_ref=search_input /> }.into_any(),
                     Screen::Article(slug) => view! { <ArticleView env=env slug=slug /> }.into_any(),
                     Screen::Handoff => view! { <HandoffView env=env /> }.into_any(),
+                    Screen::Flow(id) => view! { <crate::flow::FlowView env=env id=id /> }.into_any(),
                 }}
             </div>
             {move || (env.screen.get() != Screen::Handoff).then(|| view! {

@@ -102,11 +102,13 @@ pub fn ArticleView(env: Env, slug: String) -> impl IntoView {
             }
             Loaded::Ready(article) => {
                 let (yes, no) = (article.slug.clone(), article.slug.clone());
+                let offered = article.flow.clone();
                 view! {
                     <article class="article">
                         <p class="result-category">{article.category}</p>
                         <h2 tabindex="-1" node_ref=heading>{article.title}</h2>
                         <div class="article-body" inner_html=article.html on:click=on_body_click></div>
+                        {offered.map(|id| view! { <crate::flow::OfferedFlow env=env id=id /> })}
                     </article>
                     <div class="feedback" role="group" aria-label=t.helpful>
                         {move || if voted.get() {

@@ -37,7 +37,7 @@ enum Field {
 pub struct Draft {
     pub name: RwSignal<String>,
     pub email: RwSignal<String>,
-    message: RwSignal<String>,
+    pub message: RwSignal<String>,
     error: RwSignal<Option<Field>>,
     status: RwSignal<Status>,
     /// The `Idempotency-Key` of the current submission: reused when it is retried, replaced

@@ -63,6 +63,8 @@ pub struct Results {
     pub hits: Vec<Hit>,
     /// "Did you mean": a corrected query.
     pub suggestion: Option<String>,
+    /// Guided flows that match: (id, title).
+    pub flows: Vec<(String, String)>,
 }
 
 /// `GET /api/v1/articles/{slug}`.
@@ -73,6 +75,8 @@ pub struct Article {
     pub category: String,
     /// Sanitized HTML rendered on the server.
     pub html: String,
+    /// The id of a guided flow the article offers.
+    pub flow: Option<String>,
 }
 
 /// The API of one Baton server, as seen from the widget.
@@ -130,17 +134,26 @@ impl Api {
             total: field(&v, "total").as_f64().unwrap_or(0.0) as u64,
             hits: list(&v, "hits").iter().map(hit).collect(),
             suggestion,
+            flows: flow_links(&v),
         })
     }
 
-    /// `GET /api/v1/suggestions`: articles for the host page the customer is on.
-    pub async fn suggestions(&self, page_url: &str, locale: &str) -> Result<Vec<Hit>, ApiError> {
+    /// `GET /api/v1/suggestions`: articles for the host page the customer is on, and the
+    /// guided flows offered there as (id, title).
+    pub async fn suggestions(
+        &self,
+        page_url: &str,
+        locale: &str,
+    ) -> Result<(Vec<Hit>, Vec<(String, String)>), ApiError> {
         let url = self.url(
             "/api/v1/suggestions",
             &[("page_url", page_url), ("locale", locale), ("limit", "3")],
         );
         let v = send(&url, None, None, None).await?;
-        Ok(list(&v, "articles").iter().map(hit).collect())
+        Ok((
+            list(&v, "articles").iter().map(hit).collect(),
+            flow_links(&v),
+        ))
     }
 
     pub async fn article(&self, slug: &str, locale: &str) -> Result<Article, ApiError> {
@@ -152,7 +165,26 @@ impl Api {
             title: text(&v, "title"),
             category: text(&v, "category"),
             html: text(&v, "html"),
+            flow: Some(text(&v, "flow")).filter(|f| !f.is_empty()),
         })
+    }
+
+    /// The URL of a file from the knowledge base's `assets/`.
+    pub fn asset_url(&self, path: &str) -> String {
+        self.base.clone() + "/api/v1/assets/" + path
+    }
+
+    /// `GET /api/v1/flows/{id}`: the flow document, read by `flow::decode`.
+    pub async fn flow(&self, id: &str, locale: &str) -> Result<JsValue, ApiError> {
+        let path = String::from("/api/v1/flows/") + &String::from(js_sys::encode_uri_component(id));
+        send(&self.url(&path, &[("locale", locale)]), None, None, None).await
+    }
+
+    /// `POST /api/v1/surveys` with a JSON `body`.
+    pub async fn survey(&self, body: &str) -> Result<(), ApiError> {
+        send(&self.url("/api/v1/surveys", &[]), Some(body), None, None)
+            .await
+            .map(|_| ())
     }
 
     /// `POST /api/v1/handoffs` with a JSON `body`; answers the ticket reference. Retrying with
@@ -186,6 +218,14 @@ pub fn text(value: &JsValue, key: &str) -> String {
 /// `value[key]` as an array, empty when it is not one.
 pub fn list(value: &JsValue, key: &str) -> Array {
     field(value, key).dyn_into().unwrap_or_default()
+}
+
+/// The `flows` of a search or suggestions answer: (id, title).
+fn flow_links(v: &JsValue) -> Vec<(String, String)> {
+    list(v, "flows")
+        .iter()
+        .map(|f| (text(&f, "id"), text(&f, "title")))
+        .collect()
 }
 
 fn hit(v: JsValue) -> Hit {

@@ -230,6 +230,101 @@ pub fn messages(locale: &str) -> &'static Messages {
     }
 }
 
+/// The strings of guided flows (`flow`), kept in their own table so the main one stays as it is.
+#[derive(Debug)]
+pub struct FlowMessages {
+    /// Before a flow's title in lists: "Guided fix: …".
+    pub guided_fix: &'static str,
+    /// On an article that offers a flow.
+    pub start_guide: &'static str,
+    pub loading: &'static str,
+    /// `{n}` and `{m}`: the step and the most steps there can be.
+    pub step_of: &'static str,
+    pub continue_: &'static str,
+    pub back: &'static str,
+    pub restart: &'static str,
+    pub read_article: &'static str,
+    pub choose: &'static str,
+    pub resolved: &'static str,
+    pub solved_question: &'static str,
+    pub rating_legend: &'static str,
+    /// `{n}`: 1 to 5.
+    pub rating_n: &'static str,
+    pub comment: &'static str,
+    pub send_feedback: &'static str,
+    pub thanks: &'static str,
+    pub open_article: &'static str,
+}
+
+pub const FLOW_EN: FlowMessages = FlowMessages {
+    guided_fix: "Guided fix:",
+    start_guide: "Start the guided fix",
+    loading: "Loading the guide…",
+    step_of: "Step {n} of up to {m}",
+    continue_: "Continue",
+    back: "Back",
+    restart: "Start over",
+    read_article: "Read the article",
+    choose: "Choose…",
+    resolved: "Great, glad that is sorted.",
+    solved_question: "Did this solve your problem?",
+    rating_legend: "How satisfied are you? (optional)",
+    rating_n: "{n} of 5",
+    comment: "Anything to add? (optional)",
+    send_feedback: "Send feedback",
+    thanks: "Thanks! Your feedback helps us improve this guide.",
+    open_article: "Open the article",
+};
+
+pub const FLOW_DE: FlowMessages = FlowMessages {
+    guided_fix: "Geführte Lösung:",
+    start_guide: "Geführte Lösung starten",
+    loading: "Anleitung wird geladen…",
+    step_of: "Schritt {n} von höchstens {m}",
+    continue_: "Weiter",
+    back: "Zurück",
+    restart: "Neu beginnen",
+    read_article: "Artikel lesen",
+    choose: "Bitte wählen…",
+    resolved: "Prima, das ist erledigt.",
+    solved_question: "Hat das Ihr Problem gelöst?",
+    rating_legend: "Wie zufrieden sind Sie? (optional)",
+    rating_n: "{n} von 5",
+    comment: "Möchten Sie etwas ergänzen? (optional)",
+    send_feedback: "Feedback senden",
+    thanks: "Danke! Ihr Feedback hilft uns, diese Anleitung zu verbessern.",
+    open_article: "Artikel öffnen",
+};
+
+pub const FLOW_AR: FlowMessages = FlowMessages {
+    guided_fix: "حلّ موجَّه:",
+    start_guide: "ابدأ الحلّ الموجَّه",
+    loading: "جارٍ تحميل الدليل…",
+    step_of: "الخطوة {n} من {m} كحدّ أقصى",
+    continue_: "متابعة",
+    back: "رجوع",
+    restart: "البدء من جديد",
+    read_article: "اقرأ المقال",
+    choose: "اختر…",
+    resolved: "رائع، تمّ حلّ المشكلة.",
+    solved_question: "هل حلّ هذا مشكلتك؟",
+    rating_legend: "ما مدى رضاك؟ (اختياري)",
+    rating_n: "{n} من 5",
+    comment: "هل تودّ إضافة شيء؟ (اختياري)",
+    send_feedback: "إرسال الملاحظات",
+    thanks: "شكرًا! ملاحظاتك تساعدنا على تحسين هذا الدليل.",
+    open_article: "افتح المقال",
+};
+
+/// The flow strings for a locale tag, chosen like [`messages`].
+pub fn flow_messages(locale: &str) -> &'static FlowMessages {
+    match messages(locale).lang {
+        "de" => &FLOW_DE,
+        "ar" => &FLOW_AR,
+        _ => &FLOW_EN,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,6 +343,14 @@ mod tests {
             assert!(m.n_results.contains("{n}"), "{}", m.lang);
             assert!(m.no_results.contains("{q}"), "{}", m.lang);
             assert!(!m.send.is_empty() && !m.support.is_empty(), "{}", m.lang);
+        }
+        for (lang, f) in [("en", &FLOW_EN), ("de", &FLOW_DE), ("ar", &FLOW_AR)] {
+            assert!(std::ptr::eq(flow_messages(lang), f), "{lang}");
+            assert!(
+                f.step_of.contains("{n}") && f.step_of.contains("{m}"),
+                "{lang}"
+            );
+            assert!(f.rating_n.contains("{n}"), "{lang}");
         }
     }
 }

@@ -13,7 +13,8 @@
 //!   boolean), so the loader can keep the launcher's `aria-expanded` in step.
 //! - Other events for the host page's `Baton.on(...)` are dispatched as `baton:event` on
 //!   `container` with `detail = { type, ... }`: `handoff` (with `reference`), `resolved` (with
-//!   `slug`, when the customer says an article helped).
+//!   `slug`, when the customer says an article helped, or `flow`, when a guided flow ended
+//!   resolved).
 //! - The app sets `--baton-site-brand` on `container`, so the launcher follows the site's colour.
 //!
 //! The panel's CSS (`widget/style.css`) is not compiled in: the loader fetches it and adopts it
@@ -21,6 +22,7 @@
 
 mod app;
 mod article;
+mod flow;
 mod handoff;
 mod http;
 mod i18n;
@@ -114,9 +116,17 @@ impl Widget {
         self.env.set_context(&context);
     }
 
-    /// Guided flows are not in the widget yet: accepted and ignored, so host pages can call
-    /// it today.
-    pub fn start_flow(&self, _id: JsValue) {}
+    /// Opens the panel on a guided flow, from its first step.
+    pub fn start_flow(&self, id: JsValue) {
+        let Some(id) = id.as_string().filter(|id| !id.trim().is_empty()) else {
+            return;
+        };
+        self.env.flow.set(None);
+        self.env
+            .screen
+            .set(session::Screen::Flow(id.trim().to_owned()));
+        self.env.open.set(true);
+    }
 }
 
 /// Renders the widget into `container`.

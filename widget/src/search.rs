@@ -165,13 +165,17 @@ pub fn SearchView(env: Env, input_ref: NodeRef<html::Input>) -> impl IntoView {
                             <p class="empty-title">{t.empty_title}</p>
                             <p class="hint">{t.empty_hint}</p>
                         </div>
-                        {move || env.suggestions.with(|s| (!s.is_empty()).then(|| view! {
-                            <h3 class="list-title">{t.suggested}</h3>
-                            <HitList env=env hits=s.clone() />
-                        }))}
+                        {move || {
+                            let flows = env.flow_suggestions.get();
+                            env.suggestions.with(|s| (!s.is_empty() || !flows.is_empty()).then(|| view! {
+                                <h3 class="list-title">{t.suggested}</h3>
+                                <crate::flow::FlowLinks env=env flows=flows />
+                                <HitList env=env hits=s.clone() />
+                            }))
+                        }}
                     }
                     .into_any(),
-                    Some(r) if r.hits.is_empty() => {
+                    Some(r) if r.hits.is_empty() && r.flows.is_empty() => {
                         let suggestion = r.suggestion.clone();
                         view! {
                             <div class="empty">
@@ -190,7 +194,11 @@ pub fn SearchView(env: Env, input_ref: NodeRef<html::Input>) -> impl IntoView {
                         }
                         .into_any()
                     }
-                    Some(r) => view! { <HitList env=env hits=r.hits.clone() /> }.into_any(),
+                    Some(r) => view! {
+                        <crate::flow::FlowLinks env=env flows=r.flows.clone() />
+                        <HitList env=env hits=r.hits.clone() />
+                    }
+                    .into_any(),
                 }))
             }}
         </div>

@@ -21,6 +21,8 @@ pub enum Screen {
     Search,
     Article(String),
     Handoff,
+    /// A guided flow, by id.
+    Flow(String),
 }
 
 impl Screen {
@@ -30,6 +32,7 @@ impl Screen {
             Screen::Search => "search".into(),
             Screen::Handoff => "handoff".into(),
             Screen::Article(slug) => String::from("article:") + slug,
+            Screen::Flow(id) => String::from("flow:") + id,
         }
     }
 
@@ -38,7 +41,10 @@ impl Screen {
             "handoff" => Screen::Handoff,
             _ => match text.strip_prefix("article:") {
                 Some(slug) if !slug.is_empty() => Screen::Article(slug.to_owned()),
-                _ => Screen::Search,
+                _ => match text.strip_prefix("flow:") {
+                    Some(id) if !id.is_empty() => Screen::Flow(id.to_owned()),
+                    _ => Screen::Search,
+                },
             },
         }
     }
@@ -140,6 +146,7 @@ mod tests {
             Screen::Search,
             Screen::Handoff,
             Screen::Article("reset-your-hub".into()),
+            Screen::Flow("hub-connectivity".into()),
         ] {
             assert_eq!(Screen::decode(&screen.encode()), screen);
         }

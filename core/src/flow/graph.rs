@@ -1,4 +1,4 @@
-//! Flow diagrams for editors: `baton flow graph ID` prints [`to_mermaid`].
+//! Flow diagrams for editors: `baton flow graph ID` prints [`to_mermaid`] or [`to_dot`].
 
 use std::fmt::Write as _;
 
@@ -26,14 +26,7 @@ pub fn to_mermaid(flow: &Flow) -> String {
     };
     let _ = writeln!(out, "    start((\"start\")) --> {}", name(&flow.start));
     for (i, node) in flow.nodes.iter().enumerate() {
-        let text = match node {
-            Node::Condition(_) => "condition".to_owned(),
-            Node::Handoff(h) => format!("handoff: {} / {}", h.team, h.priority.as_str()),
-            Node::Article(a) => format!("article: {}", a.article),
-            Node::Resolved(r) => r.text.clone().unwrap_or_else(|| "resolved".into()),
-            other => other.text().unwrap_or_default().to_owned(),
-        };
-        let label = escape(&format!("{}: {}", node.id(), shorten(&text)));
+        let label = escape(&node_text(node));
         let (open, close) = match node {
             Node::Message(_) => ("[", "]"),
             Node::Question(_) => ("{", "}"),
@@ -46,23 +39,7 @@ pub fn to_mermaid(flow: &Flow) -> String {
         };
         let _ = writeln!(out, "    n{i}{open}\"{label}\"{close}");
         for edge in node.edges() {
-            let label = match edge.label {
-                EdgeLabel::Next => None,
-                EdgeLabel::Choice(choice) => Some(choice.label.clone()),
-                EdgeLabel::Yes => Some("yes".to_owned()),
-                EdgeLabel::No => Some("no".to_owned()),
-                EdgeLabel::Otherwise => Some("otherwise".to_owned()),
-                EdgeLabel::Branch(when) => {
-                    let subject = match &when.subject {
-                        Subject::Answer(node) => node.clone(),
-                        Subject::Context(key) => format!("context.{key}"),
-                    };
-                    Some(match &when.test {
-                        Test::Equals(value) => format!("{subject} = {value}"),
-                        Test::OneOf(values) => format!("{subject} in {}", values.join(", ")),
-                    })
-                }
-            };
+            let label = edge_label(edge.label);
             match label {
                 Some(label) => {
                     let _ = writeln!(
@@ -78,6 +55,86 @@ pub fn to_mermaid(flow: &Flow) -> String {
             }
         }
     }
+    out
+}
+
+/// What an edge is labelled with, if anything.
+fn edge_label(label: EdgeLabel<'_>) -> Option<String> {
+    match label {
+        EdgeLabel::Next => None,
+        EdgeLabel::Choice(choice) => Some(choice.label.clone()),
+        EdgeLabel::Yes => Some("yes".to_owned()),
+        EdgeLabel::No => Some("no".to_owned()),
+        EdgeLabel::Otherwise => Some("otherwise".to_owned()),
+        EdgeLabel::Branch(when) => {
+            let subject = match &when.subject {
+                Subject::Answer(node) => node.clone(),
+                Subject::Context(key) => format!("context.{key}"),
+            };
+            Some(match &when.test {
+                Test::Equals(value) => format!("{subject} = {value}"),
+                Test::OneOf(values) => format!("{subject} in {}", values.join(", ")),
+            })
+        }
+    }
+}
+
+/// The text in a node's box: the id and a short version of what it shows or does.
+fn node_text(node: &Node) -> String {
+    let text = match node {
+        Node::Condition(_) => "condition".to_owned(),
+        Node::Handoff(h) => format!("handoff: {} / {}", h.team, h.priority.as_str()),
+        Node::Article(a) => format!("article: {}", a.article),
+        Node::Resolved(r) => r.text.clone().unwrap_or_else(|| "resolved".into()),
+        other => other.text().unwrap_or_default().to_owned(),
+    };
+    format!("{}: {}", node.id(), shorten(&text))
+}
+
+/// The flow as a Graphviz digraph, with the same boxes and edge labels as [`to_mermaid`]
+/// (shapes: message box, question diamond, input parallelogram, check hexagon, condition
+/// house, resolved oval, handoff double box, article cylinder).
+pub fn to_dot(flow: &Flow) -> String {
+    let quote = |text: &str| format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""));
+    let mut out = format!("digraph {} {{\n    rankdir=TB;\n", quote(&flow.id));
+    // Node ids never hold parentheses, so the entry point cannot clash with a node.
+    let _ = writeln!(out, "    \"(start)\" [shape=circle, label=\"start\"];");
+    let _ = writeln!(out, "    \"(start)\" -> {};", quote(&flow.start));
+    for node in &flow.nodes {
+        let shape = match node {
+            Node::Message(_) => "box",
+            Node::Question(_) => "diamond",
+            Node::Input(_) => "parallelogram",
+            Node::Check(_) => "hexagon",
+            Node::Condition(_) => "house",
+            Node::Resolved(_) => "oval",
+            Node::Handoff(_) => "box3d",
+            Node::Article(_) => "cylinder",
+        };
+        let _ = writeln!(
+            out,
+            "    {} [shape={shape}, label={}];",
+            quote(node.id()),
+            quote(&node_text(node))
+        );
+        for edge in node.edges() {
+            match edge_label(edge.label) {
+                Some(label) => {
+                    let _ = writeln!(
+                        out,
+                        "    {} -> {} [label={}];",
+                        quote(node.id()),
+                        quote(edge.to),
+                        quote(&shorten(&label))
+                    );
+                }
+                None => {
+                    let _ = writeln!(out, "    {} -> {};", quote(node.id()), quote(edge.to));
+                }
+            }
+        }
+    }
+    out.push_str("}\n");
     out
 }
 
@@ -149,5 +206,23 @@ mod tests {
             r.text = Some("Say \"hi\" <b>".into());
         }
         assert!(to_mermaid(&flow).contains("fixed: Say #quot;hi#quot; #lt;b#gt;"));
+        assert!(to_dot(&flow).contains(r#"label="fixed: Say \"hi\" <b>"]"#));
+    }
+
+    #[test]
+    fn the_dot_graph_has_the_same_nodes_and_edges() {
+        let mut flow: Flow = toml::from_str(include_str!("example.toml")).expect("example parses");
+        flow.id = "example".into();
+        let dot = to_dot(&flow);
+        assert!(dot.starts_with("digraph \"example\" {\n"), "{dot}");
+        assert!(dot.ends_with("}\n"));
+        for expected in [
+            "    \"(start)\" -> \"plan-check\";",
+            "    \"led-colour\" [shape=diamond, label=\"led-colour: What colour is the ring on your hub?\"];",
+            "    \"led-colour\" -> \"restart\" [label=\"Amber\"];",
+            "    \"support\" [shape=box3d, label=\"support: handoff: connectivity / high\"];",
+        ] {
+            assert!(dot.contains(expected), "missing {expected:?} in\n{dot}");
+        }
     }
 }

@@ -20,5 +20,5 @@ pub use engine::{
     Answer, AnswerError, BrokenFlow, FlowRun, Outcome, OutcomeKind, Progress, RecordedAnswer,
     ReplayError, Step, Visit, replay,
 };
-pub use graph::to_mermaid;
+pub use graph::{to_dot, to_mermaid};
 pub use validate::{FlowIssue, Severity, compare_translations, max_steps, validate};

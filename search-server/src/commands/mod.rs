@@ -3,6 +3,7 @@
 mod admin_token;
 mod check;
 mod eval;
+mod flow;
 mod outbox;
 mod publish;
 mod serve;
@@ -12,6 +13,7 @@ mod watch;
 pub use admin_token::admin_token;
 pub use check::check;
 pub use eval::eval;
+pub use flow::flow;
 pub use outbox::outbox;
 pub use publish::publish;
 pub use serve::serve;
@@ -29,5 +31,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Publish(args) => publish(args).await,
         Command::AdminToken(command) => admin_token(command).await,
         Command::Outbox(command) => outbox(command).await,
+        Command::Flow(command) => flow(command).await,
     }
 }

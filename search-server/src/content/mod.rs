@@ -9,6 +9,7 @@
 
 pub mod categories;
 pub mod files;
+pub mod flows;
 pub mod front_matter;
 pub mod render;
 pub mod synonyms;
@@ -19,6 +20,7 @@ use std::sync::Arc;
 
 pub use categories::{CATEGORIES_FILE, Categories, Category};
 pub use files::{Bundle, BundleFile, ContentFiles};
+pub use flows::LoadedFlow;
 pub use synonyms::{LocaleSynonyms, SYNONYMS_FILE, Synonyms};
 
 use crate::config::{SITE_FILE, SiteConfig};
@@ -66,6 +68,7 @@ impl LoadedArticle {
             category: self.category.clone(),
             html: self.html.clone(),
             updated: self.updated.clone(),
+            flow: self.flow.clone(),
         }
     }
 }
@@ -91,6 +94,8 @@ pub struct Library {
     drafts: BTreeMap<String, BTreeMap<String, LoadedArticle>>,
     /// Path under `assets/` → file.
     assets: BTreeMap<String, Asset>,
+    /// Locale → flow id → guided flow.
+    flows: BTreeMap<String, BTreeMap<String, LoadedFlow>>,
     /// Hex digest over every file: changes whenever content changes (see
     /// [`ContentFiles::version`]).
     pub version: String,
@@ -206,6 +211,16 @@ impl Library {
     /// A file from `assets/`, by its path below that folder.
     pub fn asset(&self, path: &str) -> Option<&Asset> {
         self.assets.get(path)
+    }
+
+    /// The guided flows of a locale, by id.
+    pub fn flows(&self, locale: &str) -> impl Iterator<Item = &LoadedFlow> {
+        self.flows.get(locale).into_iter().flat_map(|f| f.values())
+    }
+
+    /// A guided flow.
+    pub fn flow(&self, locale: &str, id: &str) -> Option<&LoadedFlow> {
+        self.flows.get(locale)?.get(id)
     }
 
     /// How many articles are published, in all locales.
@@ -372,6 +387,23 @@ fn load(files: &ContentFiles, out: &mut Vec<Diagnostic>) -> Option<Library> {
         out,
     );
 
+    // Flows name articles by their slug in the default locale (a translation keeps the file
+    // as it is), so in other locales the translation with that `translation_key` is linked.
+    let article = |locale: &str, slug: &str| -> Result<String, &'static str> {
+        let articles = by_locale.get(locale);
+        let found = articles.and_then(|a| a.get(slug)).or_else(|| {
+            articles?
+                .values()
+                .find(|p| p.article.translation_key == slug)
+        });
+        match found {
+            Some(p) if !p.article.draft => Ok(p.article.slug.clone()),
+            Some(_) => Err("a draft"),
+            None => Err("no article"),
+        }
+    };
+    let flows = flows::load(files, &site, &article, &assets, out);
+
     let mut articles = BTreeMap::new();
     let mut drafts = BTreeMap::new();
     for (locale, parsed) in by_locale {
@@ -399,6 +431,7 @@ fn load(files: &ContentFiles, out: &mut Vec<Diagnostic>) -> Option<Library> {
         articles,
         drafts,
         assets,
+        flows,
         version: files.version(),
     })
 }

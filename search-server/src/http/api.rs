@@ -100,11 +100,15 @@ pub async fn search(
         category: params.category.as_deref(),
         tags: &tags,
     };
-    knowledge
+    let mut found: SearchResponse = knowledge
         .index
         .search(library, locale, &request)
-        .map(|found: SearchResponse| super::admin::with_version(&library.version, Json(found)))
-        .map_err(|e| ApiError::internal(&e))
+        .map_err(|e| ApiError::internal(&e))?;
+    // Guided fixes are offered for the query as such, not inside a category or tag filter.
+    if request.category.is_none_or(|c| c.trim().is_empty()) && tags.is_empty() {
+        found.flows = crate::search::flows::search(library, locale, &found.query);
+    }
+    Ok(super::admin::with_version(&library.version, Json(found)))
 }
 
 /// `limit` from a query string: absent or blank gives `default`; otherwise a whole number
@@ -237,6 +241,7 @@ pub async fn create_handoff(
     let now = time::OffsetDateTime::now_utc();
     // The fingerprint is of the request as sent, so that a retry matches it.
     let fingerprint = crate::storage::fingerprint(&request);
+    super::flows::verify_transcript(&knowledge.library, &request.transcript)?;
     let locale = site.resolve_locale(request.transcript.locale.as_deref());
     let mut request = request;
     complete_transcript(&mut request, now);

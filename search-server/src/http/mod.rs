@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod api;
 pub mod error;
+pub mod flows;
 pub mod rate_limit;
 pub mod widget;
 
@@ -80,6 +81,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/search", get(api::search))
         .route("/api/v1/suggestions", get(api::suggestions))
         .route("/api/v1/articles/{slug}", get(api::article))
+        .route("/api/v1/flows/{id}", get(flows::flow))
+        .route("/api/v1/surveys", post(flows::create_survey))
         .route(
             "/api/v1/handoffs",
             post(api::create_handoff).layer(DefaultBodyLimit::max(HANDOFF_BODY_LIMIT)),

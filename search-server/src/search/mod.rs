@@ -9,6 +9,7 @@
 
 pub mod analysis;
 mod facets;
+pub mod flows;
 pub mod pages;
 pub mod query;
 mod ranking;
@@ -197,6 +198,7 @@ impl SearchIndex {
             hits: Vec::new(),
             facets: Vec::new(),
             suggestion: None,
+            flows: Vec::new(),
         };
         let Some(target) = self.locales.get(locale) else {
             return Ok(empty(cleaned));
@@ -257,6 +259,7 @@ impl SearchIndex {
             hits,
             facets: facets::sorted(categories),
             suggestion,
+            flows: Vec::new(),
         })
     }
 }

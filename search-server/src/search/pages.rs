@@ -129,7 +129,36 @@ pub fn suggest(library: &Library, locale: &str, page_url: &str, limit: usize) ->
             articles.push(suggestion(article, SuggestionReason::Editorial));
         }
     }
-    PageSuggestions { path, articles }
+    let flows = suggest_flows(library, locale, &path);
+    PageSuggestions {
+        path,
+        articles,
+        flows,
+    }
+}
+
+/// Most flows offered on one page.
+pub const MAX_PAGE_FLOWS: usize = 2;
+
+/// The flows whose `page_urls` match `path`, most specific pattern first, then by title.
+fn suggest_flows(library: &Library, locale: &str, path: &str) -> Vec<baton_core::api::FlowHit> {
+    let mut matched: Vec<(usize, &crate::content::LoadedFlow)> = library
+        .flows(locale)
+        .filter_map(|f| {
+            f.flow
+                .page_urls
+                .iter()
+                .filter_map(|pattern| specificity(pattern, path))
+                .max()
+                .map(|best| (best, f))
+        })
+        .collect();
+    matched.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.flow.title.cmp(&b.1.flow.title)));
+    matched
+        .into_iter()
+        .take(MAX_PAGE_FLOWS)
+        .map(|(_, f)| f.to_hit())
+        .collect()
 }
 
 #[cfg(test)]

@@ -6,9 +6,11 @@
 
 mod admin;
 mod outbox;
+mod surveys;
 
 pub use admin::{ContentVersion, TOKEN_PREFIX};
 pub use outbox::{ClaimedDelivery, DeliveryKind, NewHandoff, OutboxRow, OutboxState};
+pub use surveys::StoredSurvey;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
