@@ -122,7 +122,7 @@ pub struct DeliveryArgs {
     #[arg(long, env = "BATON_WEBHOOK_SECRET", hide_env_values = true)]
     pub webhook_secret: Option<String>,
     /// Attempts per delivery before it is dead (see `baton outbox list --state dead`).
-    #[arg(long, env = "BATON_DELIVERY_MAX_ATTEMPTS", default_value_t = 10)]
+    #[arg(long, env = "BATON_DELIVERY_MAX_ATTEMPTS", default_value_t = 15)]
     pub delivery_max_attempts: u32,
     /// Wait after the first failure, in milliseconds; doubles per failure, with jitter.
     #[arg(long, env = "BATON_DELIVERY_BACKOFF_MS", default_value_t = 10_000)]

@@ -48,7 +48,7 @@ impl Default for DeliveryConfig {
             smtp: None,
             webhooks: Vec::new(),
             webhook_secret: None,
-            max_attempts: 10,
+            max_attempts: 15,
             backoff_base: Duration::from_secs(10),
             backoff_max: Duration::from_secs(3600),
             lease: Duration::from_secs(60),

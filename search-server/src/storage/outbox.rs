@@ -229,6 +229,18 @@ impl Storage {
         limit: i64,
     ) -> Result<Vec<ClaimedDelivery>, StorageError> {
         let now_ms = unix_ms(now);
+        // A plain read first, so an idle worker never takes the write lock.
+        let due = sqlx::query(
+            "SELECT 1 FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? \
+             AND (lease_until IS NULL OR lease_until <= ?) LIMIT 1",
+        )
+        .bind(now_ms)
+        .bind(now_ms)
+        .fetch_optional(&self.pool)
+        .await?;
+        if due.is_none() {
+            return Ok(Vec::new());
+        }
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let rows = sqlx::query(
             "UPDATE outbox SET lease_until = ?, attempts = attempts + 1 \
