@@ -50,7 +50,6 @@ pub fn FlowView(env: Env, id: String) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let value = RwSignal::new(String::new());
     let status = RwSignal::new(String::new());
-    let heading = NodeRef::<html::H2>::new();
     let step_heading = NodeRef::<html::H3>::new();
 
     let load = move |id: String| {
@@ -73,7 +72,7 @@ pub fn FlowView(env: Env, id: String) -> impl IntoView {
                         .update(|t| t.record_flow_started(now_ms(), &flow.id, &flow.title));
                     let html = strings_of(&field(&doc, "html"));
                     env.flow.set(Some(Running { run, html }));
-                    focus_soon(heading);
+                    focus_soon(step_heading);
                 }
                 Err(broken) => _ = failed.try_set(Some(broken.to_string())),
             }
@@ -116,7 +115,14 @@ pub fn FlowView(env: Env, id: String) -> impl IntoView {
             };
             match running.run.answer(given) {
                 Ok(step) => {
-                    let label = running.run.path().last().and_then(|v| v.label.clone());
+                    // The path ends with any conditions passed after the answered node.
+                    let label = running
+                        .run
+                        .path()
+                        .iter()
+                        .rev()
+                        .find(|v| v.node_id == shown.id())
+                        .and_then(|v| v.label.clone());
                     let flow_id = running.run.flow().id.clone();
                     env.transcript.update(|t| {
                         t.record_flow_step(
@@ -128,8 +134,11 @@ pub fn FlowView(env: Env, id: String) -> impl IntoView {
                         );
                         t.record_flow_outcome(now_ms(), &running.run);
                     });
-                    announce(&step);
                     finished = step.outcome().map(|o| o.kind.clone());
+                    // A handoff leaves this view at once: nothing to announce or focus here.
+                    if !matches!(finished, Some(OutcomeKind::Handoff { .. })) {
+                        announce(&step);
+                    }
                 }
                 Err(e) => error.set(Some(e.customer_message(&env.locale.get_value()))),
             }
@@ -210,7 +219,7 @@ pub fn FlowView(env: Env, id: String) -> impl IntoView {
                     let total = progress.steps_taken + progress.remaining_max;
                     view! {
                         <section class="flow" aria-labelledby="baton-flow-title">
-                            <h2 class="flow-title" id="baton-flow-title" tabindex="-1" node_ref=heading>{title}</h2>
+                            <h2 class="flow-title" id="baton-flow-title">{title}</h2>
                             <progress class="flow-progress" max=total.to_string() value=(progress.steps_taken + 1).to_string() aria-hidden="true"></progress>
                             <h3 class="flow-step" tabindex="-1" node_ref=step_heading>{shown}</h3>
                             <div class="flow-text article-body" id="baton-flow-text" inner_html=html_of(node.id())></div>
