@@ -5,6 +5,7 @@
 //! standard (no SQLite-only functions) so that PostgreSQL can be added later.
 
 mod admin;
+mod views;
 
 pub use admin::{ContentVersion, TOKEN_PREFIX};
 
@@ -91,6 +92,8 @@ impl HandoffOutcome {
 #[derive(Clone, Debug)]
 pub struct Storage {
     pool: SqlitePool,
+    /// Article views, counted in memory and written in batches.
+    views: views::SharedViewCounts,
 }
 
 impl Storage {
@@ -126,7 +129,8 @@ impl Storage {
             .connect_with(options)
             .await?;
         sqlx::migrate!().run(&pool).await?;
-        Ok(Storage { pool })
+        let views = std::sync::Arc::new(views::ViewCounts::load(&pool).await?);
+        Ok(Storage { pool, views })
     }
 
     /// Stores a ticket for a (validated) handoff, in one transaction, before returning.
@@ -240,8 +244,11 @@ impl Storage {
         Ok(u64::try_from(n).unwrap_or_default())
     }
 
-    /// Waits for running queries and closes every connection.
+    /// Writes pending article views, waits for running queries and closes every connection.
     pub async fn close(&self) {
+        if let Err(e) = self.flush_views().await {
+            tracing::warn!(error = %e, "cannot store the last article views");
+        }
         self.pool.close().await;
     }
 }
