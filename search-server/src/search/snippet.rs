@@ -70,9 +70,7 @@ impl<'a> Highlighter<'a> {
         self.analyzer
             .token_stream(written)
             .process(&mut |t: &tantivy::tokenizer::Token| {
-                matched |= words
-                    .iter()
-                    .any(|w| query::matches(w, &t.text, &lowercase));
+                matched |= words.iter().any(|w| query::matches(w, &t.text, &lowercase));
             });
         self.memo.insert(written.to_owned(), matched);
         matched
@@ -107,10 +105,7 @@ fn fragments(text: &str, spans: &[(usize, usize)], matched: &[bool]) -> Vec<Frag
         .iter()
         .map(|&i| {
             let end = spans[i].0 + SNIPPET_LEN - LEAD_IN;
-            let count = hits
-                .iter()
-                .filter(|&&j| j >= i && spans[j].0 < end)
-                .count();
+            let count = hits.iter().filter(|&&j| j >= i && spans[j].0 < end).count();
             (i, count)
         })
         .fold(None::<(usize, usize)>, |best, (i, n)| match best {
