@@ -134,7 +134,7 @@ pub fn suggest(
         .filter(|a| !articles.iter().any(|s| s.slug == a.slug))
         .map(|a| (views(&a.slug), a))
         .collect();
-    filler.sort_by(|a, b| b.0.cmp(&a.0));
+    filler.sort_by_key(|(count, _)| std::cmp::Reverse(*count));
     for (count, article) in filler {
         if articles.len() >= limit {
             break;
