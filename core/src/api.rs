@@ -122,7 +122,9 @@ pub struct SuggestedArticle {
 pub enum SuggestionReason {
     /// One of the article's `page_urls` patterns matches the page.
     PageMatch,
-    /// Filler in the site's editorial order (category, then title) when few articles match.
+    /// Filler when few articles match: among the most read articles of the locale.
+    MostViewed,
+    /// Filler in the site's editorial order (category, then title) after the most viewed.
     Editorial,
 }
 

@@ -1,27 +1,39 @@
-//! Baton's search next to its peers on one generated corpus and one query set: Baton's
-//! endpoint (`baton serve` over HTTP, with typo tolerance, prefix, snippets and facets), plain
-//! BM25 tantivy in-process and behind a bare axum handler (the floor), SQLite FTS5 and
-//! PostgreSQL full-text search. Prints p50/p99 latency and throughput at 1 and 16 clients.
+//! Baton's search next to its peers on one generated corpus and one query set, in one run:
 //!
-//! Run it with `cargo xtask bench search-peers`, which builds `baton` and this example with
-//! the `server` profile. Everything listens on 127.0.0.1 only; each load lasts a bounded time.
-//! PostgreSQL runs from `/usr/lib/postgresql/15/bin` (or `BATON_PG_BIN`) in a temporary
-//! cluster, as the system user `baton-pg` when started as root; it is skipped if missing.
+//! - Baton's endpoint: the real `http::app` (routing, middleware, JSON, gzip) on a 127.0.0.1
+//!   socket, with typo tolerance, prefix, snippets and facets;
+//! - plain BM25 tantivy (title and body, `en_stem`, top 10 slugs), the floor: in-process and
+//!   behind a bare axum handler on a 127.0.0.1 socket;
+//! - the same plain query plus tantivy's `SnippetGenerator` on the body, in-process;
+//! - SQLite FTS5 (`porter unicode61`, `bm25()`), in-process;
+//! - PostgreSQL full-text search (`tsvector` + GIN, `ts_rank`), over a 127.0.0.1 connection.
+//!
+//! Prints p50/p99 latency and throughput at 1 and 16 clients, and each throughput as a ratio
+//! to bare-HTTP tantivy and to PostgreSQL. Run it with `cargo xtask bench search-peers`, which
+//! builds it with the `server` profile. Everything listens on 127.0.0.1 only; each load lasts a
+//! bounded time and sends a bounded number of requests. PostgreSQL runs from
+//! `/usr/lib/postgresql/<version>/bin` (or `BATON_PG_BIN`) in a temporary cluster on a free
+//! port, as the system user `baton-pg` when started as root (created if missing), and is
+//! stopped with `pg_ctl stop` at the end; without PostgreSQL its row is skipped.
 
 #[path = "../benches/corpus/mod.rs"]
 mod corpus;
 
-use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use axum::extract::{Query, State};
+use baton_server::content::Library;
+use baton_server::http::{AppState, app};
+use baton_server::knowledge::{Knowledge, LiveKnowledge};
+use baton_server::storage::Storage;
 use tantivy::collector::TopDocs;
 use tantivy::query::QueryParser;
 use tantivy::schema::{STORED, STRING, Schema, TEXT, Value};
+use tantivy::snippet::SnippetGenerator;
 use tantivy::{Index, IndexReader, TantivyDocument};
 
 const CLIENTS: [usize; 2] = [1, 16];
@@ -29,14 +41,23 @@ const CLIENTS: [usize; 2] = [1, 16];
 fn main() -> anyhow::Result<()> {
     let articles: usize = arg("--articles").unwrap_or(10_000);
     let seconds: u64 = arg("--seconds").unwrap_or(3);
+    let only: Option<String> = arg("--only");
     let runtime = tokio::runtime::Runtime::new()?;
     let docs = corpus::articles(articles);
     let queries: Vec<&str> = corpus::QUERIES.iter().map(|(_, q)| *q).collect();
     let dir = tempfile::tempdir()?;
     println!(
-        "corpus: {articles} generated articles, {} queries, {seconds} s per load",
-        queries.len()
+        "corpus: {articles} generated articles, {} queries ({}), {seconds} s per load, \
+         {} CPUs",
+        queries.len(),
+        corpus::QUERIES
+            .iter()
+            .map(|(kind, _)| *kind)
+            .collect::<Vec<_>>()
+            .join(", "),
+        std::thread::available_parallelism().map_or(0, usize::from),
     );
+    let wanted = |name: &str| only.as_deref().is_none_or(|o| name.contains(o));
 
     let mut rows: Vec<(String, Vec<Stats>)> = Vec::new();
     let mut measure =
@@ -44,77 +65,113 @@ fn main() -> anyhow::Result<()> {
             for q in &queries {
                 run(q).with_context(|| format!("{name}: query {q:?}"))?;
             }
-            let stats = CLIENTS
+            let stats: Vec<Stats> = CLIENTS
                 .iter()
                 .map(|&c| load(c, Duration::from_secs(seconds), &queries, run))
                 .collect();
+            for s in &stats {
+                println!(
+                    "  {name}: {} clients, {:.0} q/s, {} errors",
+                    s.clients, s.qps, s.errors
+                );
+            }
             rows.push((name.to_owned(), stats));
             Ok(())
         };
-
-    // Baton: the real server binary over HTTP.
-    let content = dir.path().join("content");
-    write_content(&content, &docs)?;
-    let baton = BatonServer::start(&content, &dir.path().join("data"))?;
     let agent = ureq::Agent::new_with_defaults();
-    let base = format!("http://{}/api/v1/search?limit=10&q=", baton.addr);
-    measure("baton endpoint (HTTP)", &|q| {
-        get(&agent, &format!("{base}{}", encode(q)))
-    })?;
-    drop(baton);
+
+    // Baton: the production router on a socket, in this process like the bare handler below.
+    if wanted("baton") {
+        let content = dir.path().join("content");
+        corpus::write_content(&content, &docs)?;
+        let router = runtime.block_on(baton_app(&content, &dir.path().join("data")))?;
+        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+        let addr = listener.local_addr()?;
+        let server = runtime.spawn(async move { axum::serve(listener, router).await });
+        let base = format!("http://{addr}/api/v1/search?limit=10&q=");
+        measure("baton endpoint (HTTP)", &|q| {
+            get(&agent, &format!("{base}{}", corpus::encode(q)))
+        })?;
+        server.abort();
+    }
 
     // Plain tantivy BM25.
-    let plain = Arc::new(PlainTantivy::build(&docs)?);
-    measure("tantivy BM25 in-process", &|q| plain.search(q).map(drop))?;
-    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
-    let addr = listener.local_addr()?;
-    let router = axum::Router::new()
-        .route("/search", axum::routing::get(bare_search))
-        .with_state(Arc::clone(&plain));
-    runtime.spawn(async move { axum::serve(listener, router).await });
-    let bare = format!("http://{addr}/search?q=");
-    measure("tantivy BM25 bare axum (HTTP)", &|q| {
-        get(&agent, &format!("{bare}{}", encode(q)))
-    })?;
+    let plain = Arc::new(PlainTantivy::build(&docs, false)?);
+    if wanted("tantivy") {
+        measure("tantivy BM25 in-process", &|q| plain.search(q).map(drop))?;
+        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+        let addr = listener.local_addr()?;
+        let router = axum::Router::new()
+            .route("/search", axum::routing::get(bare_search))
+            .with_state(Arc::clone(&plain));
+        let server = runtime.spawn(async move { axum::serve(listener, router).await });
+        let bare = format!("http://{addr}/search?q=");
+        measure("tantivy BM25 bare axum (HTTP)", &|q| {
+            get(&agent, &format!("{bare}{}", corpus::encode(q)))
+        })?;
+        server.abort();
+        let snippets = PlainTantivy::build(&docs, true)?;
+        measure("tantivy + SnippetGenerator in-process", &|q| {
+            snippets.search_with_snippets(q).map(drop)
+        })?;
+    }
+    drop(plain);
 
     // SQLite FTS5 (sqlx's bundled SQLite).
-    let sqlite = runtime.block_on(sqlite_fts(&dir.path().join("fts.sqlite3"), &docs))?;
     let handle = runtime.handle().clone();
-    measure("SQLite FTS5", &|q| {
-        let words = or_of_words(q, "\"", " OR ");
-        handle.block_on(
-            sqlx::query_scalar::<_, String>(
-                "SELECT slug FROM docs WHERE docs MATCH ?1 ORDER BY bm25(docs) LIMIT 10",
-            )
-            .bind(words)
-            .fetch_all(&sqlite),
-        )?;
-        Ok(())
-    })?;
+    if wanted("sqlite") {
+        let sqlite = runtime.block_on(sqlite_fts(&dir.path().join("fts.sqlite3"), &docs))?;
+        measure("SQLite FTS5 in-process", &|q| {
+            let words = or_of_words(q, "\"", " OR ");
+            handle.block_on(
+                sqlx::query_scalar::<_, String>(
+                    "SELECT slug FROM docs WHERE docs MATCH ?1 ORDER BY bm25(docs) LIMIT 10",
+                )
+                .bind(words)
+                .fetch_all(&sqlite),
+            )?;
+            Ok(())
+        })?;
+        runtime.block_on(sqlite.close());
+    }
 
     // PostgreSQL full-text search.
-    match Postgres::start(dir.path()) {
-        Ok(pg) => {
-            let pool = runtime.block_on(pg_fts(&pg, &docs))?;
-            measure("PostgreSQL FTS", &|q| {
-                handle.block_on(
-                    sqlx::query_scalar::<_, String>(
-                        "SELECT slug FROM docs, to_tsquery('english', $1) query \
-                         WHERE tsv @@ query ORDER BY ts_rank(tsv, query) DESC LIMIT 10",
-                    )
-                    .bind(or_of_words(q, "", " | "))
-                    .fetch_all(&pool),
-                )?;
-                Ok(())
-            })?;
-            runtime.block_on(pool.close());
-            drop(pg);
+    if wanted("postgres") {
+        match Postgres::start(dir.path()) {
+            Ok(pg) => {
+                let pool = runtime.block_on(pg_fts(&pg, &docs))?;
+                measure("PostgreSQL FTS (TCP)", &|q| {
+                    handle.block_on(
+                        sqlx::query_scalar::<_, String>(
+                            "SELECT slug FROM docs, to_tsquery('english', $1) query \
+                             WHERE tsv @@ query ORDER BY ts_rank(tsv, query) DESC LIMIT 10",
+                        )
+                        .bind(or_of_words(q, "", " | "))
+                        .fetch_all(&pool),
+                    )?;
+                    Ok(())
+                })?;
+                runtime.block_on(pool.close());
+                drop(pg);
+            }
+            Err(e) => println!("PostgreSQL skipped: {e:#}"),
         }
-        Err(e) => println!("PostgreSQL skipped: {e:#}"),
     }
 
     print_table(&rows);
     Ok(())
+}
+
+async fn baton_app(content: &Path, data: &Path) -> anyhow::Result<axum::Router> {
+    let library = Library::load(content).map_err(|d| anyhow::anyhow!("{d:?}"))?;
+    let knowledge = Knowledge::build(library)?;
+    let storage = Storage::open(data).await?;
+    Ok(app(AppState {
+        knowledge: Arc::new(LiveKnowledge::new(knowledge)),
+        storage,
+        widget_dir: data.join("widget"),
+        host_page: None,
+    }))
 }
 
 fn arg<T: std::str::FromStr>(name: &str) -> Option<T> {
@@ -131,6 +188,7 @@ struct Stats {
     p50: Duration,
     p99: Duration,
     qps: f64,
+    errors: usize,
 }
 
 /// `clients` threads send the queries round-robin for `duration`, at most 200,000 in all.
@@ -142,29 +200,33 @@ fn load(
 ) -> Stats {
     const MAX_REQUESTS: usize = 200_000;
     let start = Instant::now();
-    let mut latencies: Vec<Duration> = std::thread::scope(|scope| {
+    let per_client: Vec<(Vec<Duration>, usize)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..clients)
             .map(|c| {
                 scope.spawn(move || {
                     let mut own = Vec::new();
+                    let mut errors = 0;
                     let mut i = c;
                     while start.elapsed() < duration && own.len() < MAX_REQUESTS / clients {
                         let t = Instant::now();
-                        if run(queries[i % queries.len()]).is_ok() {
-                            own.push(t.elapsed());
+                        match run(queries[i % queries.len()]) {
+                            Ok(()) => own.push(t.elapsed()),
+                            Err(_) => errors += 1,
                         }
                         i += 1;
                     }
-                    own
+                    (own, errors)
                 })
             })
             .collect();
         workers
             .into_iter()
-            .flat_map(|w| w.join().unwrap_or_default())
+            .map(|w| w.join().unwrap_or_default())
             .collect()
     });
     let elapsed = start.elapsed();
+    let errors = per_client.iter().map(|(_, e)| e).sum();
+    let mut latencies: Vec<Duration> = per_client.into_iter().flat_map(|(l, _)| l).collect();
     latencies.sort();
     let at = |p: f64| {
         latencies
@@ -177,6 +239,7 @@ fn load(
         p50: at(0.50),
         p99: at(0.99),
         qps: latencies.len() as f64 / elapsed.as_secs_f64(),
+        errors,
     }
 }
 
@@ -215,18 +278,6 @@ fn get(agent: &ureq::Agent, url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// The query's words (letters and digits), each quoted, joined by `op`.
 fn or_of_words(q: &str, quote: &str, op: &str) -> String {
     q.split(|c: char| !c.is_alphanumeric())
@@ -236,86 +287,17 @@ fn or_of_words(q: &str, quote: &str, op: &str) -> String {
         .join(op)
 }
 
-fn write_content(dir: &Path, docs: &[corpus::Doc]) -> anyhow::Result<()> {
-    let articles = dir.join("articles/en");
-    std::fs::create_dir_all(&articles)?;
-    std::fs::write(
-        dir.join("site.toml"),
-        "id = \"bench\"\nname = \"Bench\"\ngreeting = \"Hi\"\nbrand_color = \"#2557d6\"\n\
-         default_locale = \"en\"\nlocales = [\"en\"]\nsupport_email = \"help@bench.example\"\n",
-    )?;
-    for doc in docs {
-        let tags: Vec<String> = doc.tags.iter().map(|t| format!("{t:?}")).collect();
-        let text = format!(
-            "+++\ntitle = {:?}\nsummary = {:?}\ncategory = {:?}\ntags = [{}]\n+++\n\n{}\n",
-            doc.title,
-            doc.summary,
-            doc.category,
-            tags.join(", "),
-            doc.body
-        );
-        std::fs::write(articles.join(format!("{}.md", doc.slug)), text)?;
-    }
-    Ok(())
-}
-
-/// `baton serve` on a free port; stopped when dropped.
-struct BatonServer {
-    child: Child,
-    addr: String,
-}
-
-impl BatonServer {
-    fn start(content: &Path, data: &Path) -> anyhow::Result<BatonServer> {
-        let exe = std::env::current_exe()?;
-        let baton: PathBuf = exe
-            .parent()
-            .and_then(Path::parent)
-            .map(|d| d.join("baton"))
-            .context("no target folder")?;
-        let mut child = Command::new(&baton)
-            .args(["serve", "--addr", "127.0.0.1:0", "--log-level", "warn"])
-            .arg("--content-dir")
-            .arg(content)
-            .arg("--data-dir")
-            .arg(data)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .with_context(|| format!("cannot start {}", baton.display()))?;
-        let stdout = child.stdout.take().context("no stdout")?;
-        let mut lines = BufReader::new(stdout).lines();
-        loop {
-            let Some(line) = lines.next().transpose()? else {
-                let _ = child.kill();
-                bail!("baton serve stopped before listening");
-            };
-            if let Some(addr) = line.strip_prefix("baton listening on http://") {
-                return Ok(BatonServer {
-                    child,
-                    addr: addr.trim().to_owned(),
-                });
-            }
-        }
-    }
-}
-
-impl Drop for BatonServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Title and body with tantivy's `en_stem`, a lenient parsed OR query, BM25: the floor.
+/// Title and body with tantivy's `en_stem`, a lenient parsed OR query, BM25: the floor. With
+/// `store_body`, the body is stored too, for tantivy's own snippets.
 struct PlainTantivy {
     reader: IndexReader,
     parser: QueryParser,
     slug: tantivy::schema::Field,
+    body: tantivy::schema::Field,
 }
 
 impl PlainTantivy {
-    fn build(docs: &[corpus::Doc]) -> anyhow::Result<PlainTantivy> {
+    fn build(docs: &[corpus::Doc], store_body: bool) -> anyhow::Result<PlainTantivy> {
         let mut builder = Schema::builder();
         let slug = builder.add_text_field("slug", STRING | STORED);
         let text = TEXT.set_indexing_options(
@@ -324,7 +306,11 @@ impl PlainTantivy {
                 .set_index_option(tantivy::schema::IndexRecordOption::WithFreqsAndPositions),
         );
         let title = builder.add_text_field("title", text.clone());
-        let body = builder.add_text_field("body", text);
+        let body = if store_body {
+            builder.add_text_field("body", text | STORED)
+        } else {
+            builder.add_text_field("body", text)
+        };
         let index = Index::create_in_ram(builder.build());
         let mut writer = index.writer_with_num_threads(1, 50_000_000)?;
         for doc in docs {
@@ -339,6 +325,7 @@ impl PlainTantivy {
             reader: index.reader()?,
             parser: QueryParser::for_index(&index, vec![title, body]),
             slug,
+            body,
         })
     }
 
@@ -354,6 +341,25 @@ impl PlainTantivy {
             }
         }
         Ok(slugs)
+    }
+
+    /// The top 10 slugs, each with a highlighted body snippet as HTML.
+    fn search_with_snippets(&self, q: &str) -> anyhow::Result<Vec<(String, String)>> {
+        let (query, _errors) = self.parser.parse_query_lenient(q);
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&query, &TopDocs::with_limit(10).order_by_score())?;
+        let generator = SnippetGenerator::create(&searcher, &*query, self.body)?;
+        let mut hits = Vec::with_capacity(top.len());
+        for (_, address) in top {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let slug = doc
+                .get_first(self.slug)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned();
+            hits.push((slug, generator.snippet_from_doc(&doc).to_html()));
+        }
+        Ok(hits)
     }
 }
 
@@ -405,12 +411,15 @@ const PG_USER: &str = "baton-pg";
 
 impl Postgres {
     fn start(tmp: &Path) -> anyhow::Result<Postgres> {
-        let bin = std::env::var_os("BATON_PG_BIN").map_or_else(
-            || PathBuf::from("/usr/lib/postgresql/15/bin"),
-            PathBuf::from,
-        );
+        let bin = match std::env::var_os("BATON_PG_BIN") {
+            Some(bin) => PathBuf::from(bin),
+            None => newest_postgres().context(
+                "no PostgreSQL server in /usr/lib/postgresql/*/bin (install the \
+                 `postgresql` package, or set BATON_PG_BIN)",
+            )?,
+        };
         if !bin.join("postgres").is_file() {
-            bail!("no PostgreSQL in {}", bin.display());
+            bail!("no PostgreSQL server in {}", bin.display());
         }
         let root = Command::new("id").arg("-u").output()?.stdout == b"0\n";
         let user = root.then_some(PG_USER);
@@ -483,6 +492,21 @@ impl Postgres {
         };
         run(command.args(args))
     }
+}
+
+/// The `bin` folder of the newest PostgreSQL under `/usr/lib/postgresql`.
+fn newest_postgres() -> Option<PathBuf> {
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let version = e.file_name().to_str()?.parse().ok()?;
+            let bin = e.path().join("bin");
+            bin.join("postgres").is_file().then_some((version, bin))
+        })
+        .collect();
+    versions.sort();
+    versions.pop().map(|(_, bin)| bin)
 }
 
 impl Drop for Postgres {

@@ -118,6 +118,95 @@ async fn suggestions_without_a_page_url_are_the_editorial_order_and_limit_is_che
     assert_eq!(bad.error_code(), "invalid_query");
 }
 
+fn suggested(json: &Value) -> Vec<(String, String)> {
+    json["articles"]
+        .as_array()
+        .expect("articles")
+        .iter()
+        .map(|a| {
+            let text = |k: &str| a[k].as_str().expect("text").to_owned();
+            (text("slug"), text("reason"))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn suggestions_fill_with_the_most_viewed_articles_and_views_are_stored() {
+    let app = TestApp::start().await;
+    let before = app.get("/api/v1/suggestions").await.json();
+    assert!(
+        suggested(&before).iter().all(|(_, r)| r == "editorial"),
+        "{before}"
+    );
+    for slug in [
+        "track-your-order",
+        "track-your-order",
+        "factory-reset-your-hub",
+    ] {
+        let answer = app.get(&format!("/api/v1/articles/{slug}")).await;
+        assert_eq!(answer.status, StatusCode::OK);
+    }
+    // A missing article counts nothing.
+    app.get("/api/v1/articles/no-such-article").await;
+    let pair = |slug: &str, reason: &str| (slug.to_owned(), reason.to_owned());
+
+    let json = app.get("/api/v1/suggestions").await.json();
+    assert_eq!(
+        suggested(&json),
+        [
+            pair("track-your-order", "most_viewed"),
+            pair("factory-reset-your-hub", "most_viewed"),
+            pair("reset-your-password", "editorial"),
+        ],
+        "{json}"
+    );
+    // Page matches still come first.
+    let url = encode("https://shop.acme.example/account");
+    let json = app
+        .get(&format!("/api/v1/suggestions?page_url={url}"))
+        .await
+        .json();
+    assert_eq!(
+        suggested(&json),
+        [
+            pair("reset-your-password", "page_match"),
+            pair("track-your-order", "most_viewed"),
+            pair("factory-reset-your-hub", "most_viewed"),
+        ],
+        "{json}"
+    );
+
+    // The counts survive a restart: closing writes them, opening reads them back.
+    app.storage.close().await;
+    let reopened = baton_server::storage::Storage::open(&app.dir.path().join("data"))
+        .await
+        .expect("storage reopens");
+    let counts = reopened.with_view_counts("en", |views| {
+        [
+            "track-your-order",
+            "factory-reset-your-hub",
+            "reset-your-password",
+        ]
+        .map(views)
+    });
+    assert_eq!(counts, [2, 1, 0]);
+    // A flush adds to what is stored.
+    reopened.record_view("en", "reset-your-password");
+    reopened.flush_views().await.expect("flush");
+    reopened.close().await;
+    let again = baton_server::storage::Storage::open(&app.dir.path().join("data"))
+        .await
+        .expect("storage reopens");
+    assert_eq!(
+        again.with_view_counts("en", |views| views("reset-your-password")),
+        1
+    );
+    assert_eq!(
+        again.with_view_counts("de", |views| views("track-your-order")),
+        0
+    );
+}
+
 fn hostile_text() -> impl Strategy<Value = String> {
     prop_oneof![
         any::<String>(),

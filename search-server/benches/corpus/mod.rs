@@ -310,3 +310,41 @@ pub fn articles(n: usize) -> Vec<Doc> {
         })
         .collect()
 }
+
+/// Writes `docs` as a content folder `baton serve` and `Library::load` read: `site.toml` and one
+/// Markdown article per doc under `articles/en/`.
+pub fn write_content(dir: &std::path::Path, docs: &[Doc]) -> std::io::Result<()> {
+    let articles = dir.join("articles/en");
+    std::fs::create_dir_all(&articles)?;
+    std::fs::write(
+        dir.join("site.toml"),
+        "id = \"bench\"\nname = \"Bench\"\ngreeting = \"Hi\"\nbrand_color = \"#2557d6\"\n\
+         default_locale = \"en\"\nlocales = [\"en\"]\nsupport_email = \"help@bench.example\"\n",
+    )?;
+    for doc in docs {
+        let tags: Vec<String> = doc.tags.iter().map(|t| format!("{t:?}")).collect();
+        let text = format!(
+            "+++\ntitle = {:?}\nsummary = {:?}\ncategory = {:?}\ntags = [{}]\n+++\n\n{}\n",
+            doc.title,
+            doc.summary,
+            doc.category,
+            tags.join(", "),
+            doc.body
+        );
+        std::fs::write(articles.join(format!("{}.md", doc.slug)), text)?;
+    }
+    Ok(())
+}
+
+/// Percent-encodes a query-string value.
+pub fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -139,7 +139,7 @@ pub struct SuggestionParams {
 }
 
 /// `GET /api/v1/suggestions?page_url=&locale=&limit=`: articles for the page the widget is
-/// on, those whose `page_urls` match first. Without `page_url`, the editorial order.
+/// on, those whose `page_urls` match first, then the most viewed, then the editorial order.
 pub async fn suggestions(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<SuggestionParams>,
@@ -153,7 +153,10 @@ pub async fn suggestions(
     let library = &knowledge.library;
     let locale = library.site.resolve_locale(params.locale.as_deref());
     let page_url = params.page_url.unwrap_or_default();
-    Ok(Json(pages::suggest(library, locale, &page_url, limit)))
+    let found = state.storage.with_view_counts(locale, |views| {
+        pages::suggest(library, locale, &page_url, limit, views)
+    });
+    Ok(Json(found))
 }
 
 #[derive(Debug, Deserialize)]
@@ -185,6 +188,9 @@ pub async fn article(
     } else {
         library.article(locale, &slug)
     };
+    if !preview && let Some(article) = found {
+        state.storage.record_view(locale, &article.slug);
+    }
     found
         .map(|a| super::admin::with_version(&library.version, Json::<Article>(a.to_api())))
         .ok_or_else(|| {

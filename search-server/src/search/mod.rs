@@ -232,6 +232,7 @@ impl SearchIndex {
         };
 
         let mut hits = Vec::with_capacity(top.len());
+        let mut highlighter = snippet::Highlighter::new(&words, analyzer);
         for (_score, address) in top {
             let doc: TantivyDocument = searcher.doc(address)?;
             let Some(slug) = doc.get_first(fields.slug).and_then(|v| v.as_str()) else {
@@ -245,7 +246,7 @@ impl SearchIndex {
                 title: article.title.clone(),
                 summary: article.summary.clone(),
                 category: article.category.clone(),
-                snippet: snippet::snippet(&article.text, &words, &mut analyzer),
+                snippet: highlighter.snippet(&article.text),
             });
         }
         let suggestion = if total == 0 {

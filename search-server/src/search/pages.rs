@@ -3,8 +3,8 @@
 //! An article lists `page_urls` patterns such as `/account*` or `/support/*/hub`, where `*`
 //! matches any run of characters (also `/`) and everything else matches literally. Articles
 //! with a matching pattern come first, the most specific pattern (most literal characters)
-//! first. Views are not tracked yet, so the rest of the list is filled in a fixed editorial
-//! order: by category, then by title.
+//! first (more viewed first among equals). The rest of the list is filled with the most viewed
+//! articles, then in a fixed editorial order: by category, then by title.
 
 use baton_core::api::{PageSuggestions, SuggestedArticle, SuggestionReason};
 
@@ -74,9 +74,16 @@ fn glob_matches(pattern: &[u8], text: &[u8]) -> bool {
     pattern[p..].iter().all(|&b| b == b'*')
 }
 
-/// Suggestions for `page_url` in `locale`: matching articles, best first, then editorial
-/// filler, `limit` in all (clamped to `1..=MAX_SUGGESTIONS`).
-pub fn suggest(library: &Library, locale: &str, page_url: &str, limit: usize) -> PageSuggestions {
+/// Suggestions for `page_url` in `locale`: matching articles, best first, then the most viewed
+/// (`views` gives an article's view count by slug), then editorial filler, `limit` in all
+/// (clamped to `1..=MAX_SUGGESTIONS`).
+pub fn suggest(
+    library: &Library,
+    locale: &str,
+    page_url: &str,
+    limit: usize,
+    views: &dyn Fn(&str) -> u64,
+) -> PageSuggestions {
     let path = path_of(page_url);
     let limit = limit.clamp(1, MAX_SUGGESTIONS);
     let category_rank = |id: &str| {
@@ -96,7 +103,7 @@ pub fn suggest(library: &Library, locale: &str, page_url: &str, limit: usize) ->
             &b.slug,
         ))
     });
-    let mut matched: Vec<(usize, usize, &LoadedArticle)> = editorial
+    let mut matched: Vec<(usize, u64, usize, &LoadedArticle)> = editorial
         .iter()
         .enumerate()
         .filter_map(|(order, article)| {
@@ -105,10 +112,10 @@ pub fn suggest(library: &Library, locale: &str, page_url: &str, limit: usize) ->
                 .iter()
                 .filter_map(|pattern| specificity(pattern, &path))
                 .max()
-                .map(|best| (best, order, *article))
+                .map(|best| (best, views(&article.slug), order, *article))
         })
         .collect();
-    matched.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    matched.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
     let suggestion = |article: &LoadedArticle, reason| SuggestedArticle {
         slug: article.slug.clone(),
         title: article.title.clone(),
@@ -119,15 +126,25 @@ pub fn suggest(library: &Library, locale: &str, page_url: &str, limit: usize) ->
     let mut articles: Vec<SuggestedArticle> = matched
         .iter()
         .take(limit)
-        .map(|(_, _, a)| suggestion(a, SuggestionReason::PageMatch))
+        .map(|(_, _, _, a)| suggestion(a, SuggestionReason::PageMatch))
         .collect();
-    for article in editorial {
+    // Most viewed first (a stable sort keeps the editorial order among equals), then the rest.
+    let mut filler: Vec<(u64, &LoadedArticle)> = editorial
+        .into_iter()
+        .filter(|a| !articles.iter().any(|s| s.slug == a.slug))
+        .map(|a| (views(&a.slug), a))
+        .collect();
+    filler.sort_by_key(|(count, _)| std::cmp::Reverse(*count));
+    for (count, article) in filler {
         if articles.len() >= limit {
             break;
         }
-        if !articles.iter().any(|s| s.slug == article.slug) {
-            articles.push(suggestion(article, SuggestionReason::Editorial));
-        }
+        let reason = if count > 0 {
+            SuggestionReason::MostViewed
+        } else {
+            SuggestionReason::Editorial
+        };
+        articles.push(suggestion(article, reason));
     }
     let flows = suggest_flows(library, locale, &path);
     PageSuggestions {

@@ -206,13 +206,20 @@ pub(super) fn terms_within(
     distance: u8,
 ) -> Result<HashMap<String, u64>, SearchError> {
     let mut found: HashMap<String, u64> = HashMap::new();
+    let mut fields = fields.into_iter().peekable();
+    let Some(&first) = fields.peek() else {
+        return Ok(found);
+    };
+    // The automaton depends only on the text and the distance: build it once (building a
+    // Levenshtein automaton for two edits costs more than running it over a term dictionary).
+    let automaton =
+        FuzzyTermQuery::new(Term::from_field_text(first, text), distance, true).automaton()?;
     for field in fields {
-        let fuzzy = FuzzyTermQuery::new(Term::from_field_text(field, text), distance, true);
         for segment in searcher.segment_readers() {
             let inverted = segment.inverted_index(field)?;
             let mut stream = inverted
                 .terms()
-                .search(fuzzy.automaton()?)
+                .search(&automaton)
                 .into_stream()
                 .map_err(tantivy::TantivyError::from)?;
             while stream.advance() {

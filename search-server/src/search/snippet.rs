@@ -1,9 +1,15 @@
 //! Snippets: a window of an article's plain text around the words that matched, as fragments.
 //! Fragments are plain text; the widget renders them as text nodes, so content can never inject
 //! markup through a snippet.
+//!
+//! The text is only split into words here (as the analyzer's tokenizer splits it); whether a
+//! word matches is decided once per distinct word and query by the full analyzer (stemming is
+//! the expensive part) and remembered for the other hits of the same query.
+
+use std::collections::HashMap;
 
 use baton_core::api::Fragment;
-use tantivy::tokenizer::TextAnalyzer;
+use tantivy::tokenizer::{SimpleTokenizer, TextAnalyzer, TokenStream as _, Tokenizer as _};
 
 use super::query::{self, QueryWord};
 
@@ -18,31 +24,88 @@ const ELLIPSIS: &str = "…";
 /// The part of `text` that best shows why it matched `words`, with matched words highlighted.
 /// Text without matches gives its beginning without highlights.
 pub fn snippet(text: &str, words: &[QueryWord], analyzer: &mut TextAnalyzer) -> Vec<Fragment> {
-    if text.is_empty() {
-        return Vec::new();
-    }
-    let tokens = query::tokens(text, analyzer);
-    let matched: Vec<bool> = tokens
-        .iter()
-        .map(|t| {
-            let written = text
-                .get(t.offset_from..t.offset_to)
-                .unwrap_or_default()
-                .to_lowercase();
-            words.iter().any(|w| query::matches(w, &t.text, &written))
-        })
-        .collect();
+    Highlighter::new(words, analyzer.clone()).snippet(text)
+}
 
+/// Builds the snippets of one query's hits, remembering which words match.
+pub struct Highlighter<'a> {
+    words: &'a [QueryWord],
+    analyzer: TextAnalyzer,
+    splitter: SimpleTokenizer,
+    /// Whether a word, as written, matches one of `words`.
+    memo: HashMap<String, bool>,
+    /// Byte ranges of the words of the current text.
+    spans: Vec<(usize, usize)>,
+}
+
+impl std::fmt::Debug for Highlighter<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Highlighter")
+            .field("words", &self.words)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Highlighter<'a> {
+    /// A highlighter for `words`, analysed by `analyzer` (the index's analyzer of the locale).
+    pub fn new(words: &'a [QueryWord], analyzer: TextAnalyzer) -> Self {
+        Highlighter {
+            words,
+            analyzer,
+            splitter: SimpleTokenizer::default(),
+            memo: HashMap::new(),
+            spans: Vec::new(),
+        }
+    }
+
+    /// Whether the word `written` matches a query word: the analyzer drops it (a stop word,
+    /// too long) or gives its term, compared with each query word.
+    fn matches(&mut self, written: &str) -> bool {
+        if let Some(&known) = self.memo.get(written) {
+            return known;
+        }
+        let lowercase = written.to_lowercase();
+        let words = self.words;
+        let mut matched = false;
+        self.analyzer
+            .token_stream(written)
+            .process(&mut |t: &tantivy::tokenizer::Token| {
+                matched |= words.iter().any(|w| query::matches(w, &t.text, &lowercase));
+            });
+        self.memo.insert(written.to_owned(), matched);
+        matched
+    }
+
+    /// The snippet of `text` (see [`snippet`]).
+    pub fn snippet(&mut self, text: &str) -> Vec<Fragment> {
+        if text.is_empty() {
+            return Vec::new();
+        }
+        let mut spans = std::mem::take(&mut self.spans);
+        spans.clear();
+        self.splitter
+            .token_stream(text)
+            .process(&mut |t: &tantivy::tokenizer::Token| spans.push((t.offset_from, t.offset_to)));
+        let matched: Vec<bool> = spans
+            .iter()
+            .map(|&(from, to)| self.matches(&text[from..to]))
+            .collect();
+        let fragments = fragments(text, &spans, &matched);
+        self.spans = spans;
+        fragments
+    }
+}
+
+/// The fragments of the best window of `text`, whose words are at `spans` (byte ranges),
+/// `matched` telling which are highlighted.
+fn fragments(text: &str, spans: &[(usize, usize)], matched: &[bool]) -> Vec<Fragment> {
     // The window that starts at a match and holds the most matches; the first one on a tie.
-    let hits: Vec<usize> = (0..tokens.len()).filter(|&i| matched[i]).collect();
+    let hits: Vec<usize> = (0..spans.len()).filter(|&i| matched[i]).collect();
     let best = hits
         .iter()
         .map(|&i| {
-            let end = tokens[i].offset_from + SNIPPET_LEN - LEAD_IN;
-            let count = hits
-                .iter()
-                .filter(|&&j| j >= i && tokens[j].offset_from < end)
-                .count();
+            let end = spans[i].0 + SNIPPET_LEN - LEAD_IN;
+            let count = hits.iter().filter(|&&j| j >= i && spans[j].0 < end).count();
             (i, count)
         })
         .fold(None::<(usize, usize)>, |best, (i, n)| match best {
@@ -53,15 +116,15 @@ pub fn snippet(text: &str, words: &[QueryWord], analyzer: &mut TextAnalyzer) -> 
 
     let start = match best {
         Some(i) => {
-            let earliest = tokens[i].offset_from.saturating_sub(LEAD_IN);
-            tokens
+            let earliest = spans[i].0.saturating_sub(LEAD_IN);
+            spans
                 .iter()
-                .find(|t| t.offset_from >= earliest)
-                .map_or(0, |t| t.offset_from)
+                .find(|(from, _)| *from >= earliest)
+                .map_or(0, |(from, _)| *from)
         }
         None => 0,
     };
-    let start = if tokens.first().is_some_and(|t| t.offset_from >= start) {
+    let start = if spans.first().is_some_and(|(from, _)| *from >= start) {
         0
     } else {
         start
@@ -70,11 +133,11 @@ pub fn snippet(text: &str, words: &[QueryWord], analyzer: &mut TextAnalyzer) -> 
     let end = if text.len() <= limit {
         text.len()
     } else {
-        tokens
+        spans
             .iter()
-            .take_while(|t| t.offset_to <= limit)
+            .take_while(|(_, to)| *to <= limit)
             .last()
-            .map_or(floor_char_boundary(text, limit), |t| t.offset_to)
+            .map_or(floor_char_boundary(text, limit), |(_, to)| *to)
             .max(start)
     };
 
@@ -84,11 +147,11 @@ pub fn snippet(text: &str, words: &[QueryWord], analyzer: &mut TextAnalyzer) -> 
         plain.push_str(ELLIPSIS);
     }
     let mut cursor = start;
-    for (token, &hit) in tokens.iter().zip(&matched) {
-        if !hit || token.offset_from < start || token.offset_to > end {
+    for (&(from, to), &hit) in spans.iter().zip(matched) {
+        if !hit || from < start || to > end {
             continue;
         }
-        plain.push_str(&text[cursor..token.offset_from]);
+        plain.push_str(&text[cursor..from]);
         if !plain.is_empty() {
             fragments.push(Fragment {
                 text: std::mem::take(&mut plain),
@@ -96,10 +159,10 @@ pub fn snippet(text: &str, words: &[QueryWord], analyzer: &mut TextAnalyzer) -> 
             });
         }
         fragments.push(Fragment {
-            text: text[token.offset_from..token.offset_to].to_owned(),
+            text: text[from..to].to_owned(),
             highlight: true,
         });
-        cursor = token.offset_to;
+        cursor = to;
     }
     plain.push_str(&text[cursor..end]);
     if end < text.len() {

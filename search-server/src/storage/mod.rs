@@ -7,6 +7,7 @@
 mod admin;
 mod outbox;
 mod surveys;
+mod views;
 
 pub use admin::{ContentVersion, TOKEN_PREFIX};
 pub use outbox::{ClaimedDelivery, DeliveryKind, NewHandoff, OutboxRow, OutboxState};
@@ -103,6 +104,8 @@ impl HandoffOutcome {
 #[derive(Clone, Debug)]
 pub struct Storage {
     pool: SqlitePool,
+    /// Article views, counted in memory and written in batches.
+    views: views::SharedViewCounts,
 }
 
 impl Storage {
@@ -167,7 +170,8 @@ impl Storage {
             .connect_with(options)
             .await?;
         sqlx::migrate!().run(&pool).await?;
-        Ok(Storage { pool })
+        let views = std::sync::Arc::new(views::ViewCounts::load(&pool).await?);
+        Ok(Storage { pool, views })
     }
 
     /// Stores a ticket for a (validated) handoff, in one transaction, before returning, with
@@ -219,8 +223,11 @@ impl Storage {
         Ok(u64::try_from(n).unwrap_or_default())
     }
 
-    /// Waits for running queries and closes every connection.
+    /// Writes pending article views, waits for running queries and closes every connection.
     pub async fn close(&self) {
+        if let Err(e) = self.flush_views().await {
+            tracing::warn!(error = %e, "cannot store the last article views");
+        }
         self.pool.close().await;
     }
 }
