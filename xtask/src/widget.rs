@@ -52,7 +52,7 @@ const WASM_OPT_FEATURES: &[&str] = &[
 ];
 
 /// Builds the widget into `dist/widget/` and prints the size of each file.
-pub fn build(ws: &Workspace, tools: &Tools, profile: Profile) -> Result<()> {
+pub fn build(ws: &Workspace, tools: &Tools, profile: Profile) -> Result<Files> {
     let wasm_in = compile(ws, profile)?;
 
     let work = ws.target_dir.join("xtask/widget");
@@ -167,10 +167,44 @@ pub fn build(ws: &Workspace, tools: &Tools, profile: Profile) -> Result<()> {
     fs::copy(ws.root.join("widget/frame.html"), dist.join("frame.html"))
         .context("copying widget/frame.html")?;
 
-    let mut names = vec!["loader.js".to_owned(), js_name, wasm_name];
-    names.extend(css_name);
-    print_sizes(&dist, &names)
+    // Served as they are by `baton serve` to browsers that accept them: gzip from zopfli
+    // (smaller than gzip -9, still plain gzip to decode) and brotli 11.
+    if profile == Profile::Release {
+        let mut served = vec!["loader.js", js_name.as_str(), wasm_name.as_str()];
+        served.extend(css_name.as_deref());
+        for name in served {
+            let bytes = fs::read(dist.join(name)).with_context(|| format!("reading {name}"))?;
+            fs::write(dist.join(format!("{name}.gz")), zopfli_gzip(&bytes)?)
+                .with_context(|| format!("writing {name}.gz"))?;
+            fs::write(dist.join(format!("{name}.br")), brotli(&bytes)?)
+                .with_context(|| format!("writing {name}.br"))?;
+        }
+    }
+
+    let files = Files {
+        dist,
+        loader: "loader.js".to_owned(),
+        glue: js_name,
+        wasm: wasm_name,
+        css: css_name,
+    };
+    print_sizes(&files)?;
+    Ok(files)
 }
+
+/// What a build put in `dist/widget/`.
+#[derive(Debug)]
+pub struct Files {
+    pub dist: PathBuf,
+    pub loader: String,
+    pub glue: String,
+    pub wasm: String,
+    pub css: Option<String>,
+}
+
+/// Budgets of issue #6, in gzip bytes: the loader, and everything before the first search.
+pub const LOADER_BUDGET: usize = 3_000;
+pub const FIRST_SEARCH_BUDGET: usize = 120_000;
 
 /// Compiles the widget for wasm32 and returns the `.wasm` path.
 ///
@@ -260,7 +294,7 @@ fn clear_old_outputs(dist: &Path) -> Result<()> {
         let entry = entry?;
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if name == "loader.js" || name.starts_with(&format!("{STEM}.")) {
+        if name.starts_with("loader.js") || name.starts_with(&format!("{STEM}.")) {
             fs::remove_file(entry.path())
                 .with_context(|| format!("removing {}", entry.path().display()))?;
         }
@@ -303,21 +337,60 @@ fn fill_placeholder(
     Ok(source.replace(&literal, &quoted))
 }
 
-fn print_sizes(dist: &Path, names: &[String]) -> Result<()> {
-    println!("\n{}", dist.display());
-    println!(
-        "{:<32} {:>10} {:>10} {:>10}",
-        "file", "raw", "gzip -9", "brotli 11"
-    );
-    for name in names {
-        let bytes = fs::read(dist.join(name)).with_context(|| format!("reading {name}"))?;
-        println!(
-            "{name:<32} {:>10} {:>10} {:>10}",
-            bytes.len(),
-            gzip_len(&bytes)?,
-            brotli_len(&bytes)?
-        );
+/// Prints raw, gzip and brotli sizes of each file a visitor downloads before the first search,
+/// their total, and the budgets.
+pub fn print_sizes(files: &Files) -> Result<()> {
+    let mut rows = vec![
+        ("loader", &files.loader),
+        ("JS glue", &files.glue),
+        ("wasm", &files.wasm),
+    ];
+    if let Some(css) = &files.css {
+        rows.push(("CSS", css));
     }
+    println!("\n{}", files.dist.display());
+    println!(
+        "{:<8} {:<30} {:>9} {:>9} {:>9}",
+        "what", "file", "raw", "gzip", "brotli"
+    );
+    let (mut raw, mut gz, mut br) = (0, 0, 0);
+    let mut loader_gz = 0;
+    for (what, name) in rows {
+        let bytes = fs::read(files.dist.join(name)).with_context(|| format!("reading {name}"))?;
+        // What the server sends: the precompressed file when the build wrote one.
+        let served = |ext: &str| fs::metadata(files.dist.join(format!("{name}.{ext}"))).ok();
+        let g = match served("gz") {
+            Some(meta) => usize::try_from(meta.len())?,
+            None => gzip_len(&bytes)?,
+        };
+        let b = match served("br") {
+            Some(meta) => usize::try_from(meta.len())?,
+            None => brotli(&bytes)?.len(),
+        };
+        println!("{what:<8} {name:<30} {:>9} {g:>9} {b:>9}", bytes.len());
+        if what == "loader" {
+            loader_gz = g;
+        }
+        raw += bytes.len();
+        gz += g;
+        br += b;
+    }
+    println!(
+        "{:<8} {:<30} {raw:>9} {gz:>9} {br:>9}",
+        "total", "before the first search"
+    );
+    let verdict = |used: usize, budget: usize| {
+        if used <= budget {
+            format!("within budget ({} bytes left)", budget - used)
+        } else {
+            format!("OVER budget by {} bytes", used - budget)
+        }
+    };
+    println!(
+        "budget: loader {loader_gz} / {LOADER_BUDGET} gzip: {}; before the first search {gz} / {FIRST_SEARCH_BUDGET} gzip: {}",
+        verdict(loader_gz, LOADER_BUDGET),
+        verdict(gz, FIRST_SEARCH_BUDGET),
+    );
     Ok(())
 }
 
@@ -327,7 +400,7 @@ fn gzip_len(bytes: &[u8]) -> Result<usize> {
     Ok(encoder.finish()?.len())
 }
 
-fn brotli_len(bytes: &[u8]) -> Result<usize> {
+fn brotli(bytes: &[u8]) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     let params = brotli::enc::BrotliEncoderParams {
         quality: 11,
@@ -335,7 +408,18 @@ fn brotli_len(bytes: &[u8]) -> Result<usize> {
         ..Default::default()
     };
     brotli::BrotliCompress(&mut &bytes[..], &mut out, &params)?;
-    Ok(out.len())
+    Ok(out)
+}
+
+fn zopfli_gzip(bytes: &[u8]) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    zopfli::compress(
+        zopfli::Options::default(),
+        zopfli::Format::Gzip,
+        bytes,
+        &mut out,
+    )?;
+    Ok(out)
 }
 
 /// Removes wasm-bindgen's JS classes for the exports [`UNUSED_EXPORTS`] dropped: each
