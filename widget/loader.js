@@ -192,7 +192,17 @@
       var target = { openArticle: "open_article", startFlow: "start_flow", setContext: "set_context" }[m] || m;
       api[m] = function (arg) { call(target, arg); };
     });
+    api.preview = function (slug, token) { call("preview", { slug: String(slug || ""), token: String(token || "") }); };
     window.Baton = api;
+    // An editor's preview link: #baton-preview=<slug>&token=<admin token>. A fragment never
+    // reaches a server; it leaves the address bar at once and the token lives in sessionStorage.
+    var m = !framed && /^#baton-preview=([^&]+)&token=([^&]+)$/.exec(location.hash);
+    if (m) {
+      try {
+        history.replaceState(history.state, "", location.pathname + location.search);
+        api.preview(decodeURIComponent(m[1]), decodeURIComponent(m[2]));
+      } catch (e) { warn(e); }
+    }
     if (framed) {
       addEventListener("message", function (ev) {
         var d = ev.data;

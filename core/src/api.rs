@@ -31,6 +31,28 @@ pub struct SiteInfo {
     pub brand_color: String,
     pub default_locale: String,
     pub locales: Vec<String>,
+    /// The announcements showing now, with texts in the requested locale, in `site.toml` order.
+    #[serde(default)]
+    pub announcements: Vec<Announcement>,
+}
+
+/// A banner the widget shows at the top of the panel while it is active.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Announcement {
+    /// Stable id from `site.toml`; the widget remembers dismissals by it.
+    pub id: String,
+    pub severity: Severity,
+    pub text: String,
+}
+
+/// How urgent an announcement is: `info` and `warning` are announced politely
+/// (`role="status"`), `critical` at once (`role="alert"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Critical,
 }
 
 /// A piece of a snippet: plain text, highlighted where it matched the query.

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use baton_core::api::SiteInfo;
+use baton_core::api::{self, SiteInfo};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -365,9 +365,29 @@ impl SiteConfig {
         self.info_for(&self.default_locale)
     }
 
-    /// What the widget needs to draw itself, with texts in `locale`.
+    /// What the widget needs to draw itself, with texts in `locale`, announcements as of now.
     pub fn info_for(&self, locale: &str) -> SiteInfo {
+        self.info_at(locale, OffsetDateTime::now_utc())
+    }
+
+    /// What the widget needs to draw itself, with texts in `locale` and the announcements
+    /// showing at `now`.
+    pub fn info_at(&self, locale: &str, now: OffsetDateTime) -> SiteInfo {
+        let announcements = self
+            .active_announcements(now)
+            .map(|a| api::Announcement {
+                id: a.id.clone(),
+                severity: match a.severity {
+                    AnnouncementSeverity::Info => api::Severity::Info,
+                    AnnouncementSeverity::Warning => api::Severity::Warning,
+                    AnnouncementSeverity::Critical => api::Severity::Critical,
+                },
+                text: a.text.get(locale, &self.default_locale).to_owned(),
+            })
+            .filter(|a| !a.text.is_empty())
+            .collect();
         SiteInfo {
+            announcements,
             id: self.id.clone(),
             name: self.name.clone(),
             greeting: self.greeting.get(locale, &self.default_locale).to_owned(),
@@ -616,6 +636,49 @@ ends = "2026-12-05T01:00:00Z"
         let site = site.expect("valid");
         assert_eq!(site.info_for("de").greeting, "Hallo");
         assert_eq!(site.info_for("en").greeting, "Hi");
+    }
+
+    #[test]
+    fn info_carries_the_announcements_showing_then_in_the_locale() {
+        let text = GOOD.replace("locales = [\"en\"]", "locales = [\"en\", \"de\"]")
+            + r#"
+[[announcements]]
+id = "past"
+severity = "info"
+text = "Over"
+starts = "2026-01-01T00:00:00Z"
+ends = "2026-02-01T00:00:00Z"
+
+[[announcements]]
+id = "now"
+severity = "critical"
+text = { en = "Down", de = "Weg" }
+starts = "2026-03-01T00:00:00Z"
+ends = "2026-03-02T00:00:00Z"
+"#;
+        let (site, _) = parse(&text);
+        let site = site.expect("valid");
+        let at = |instant: &str| OffsetDateTime::parse(instant, &Rfc3339).expect("instant");
+        let info = site.info_at("de", at("2026-03-01T12:00:00Z"));
+        assert_eq!(
+            info.announcements,
+            vec![api::Announcement {
+                id: "now".into(),
+                severity: api::Severity::Critical,
+                text: "Weg".into(),
+            }]
+        );
+        // `ends` is exclusive; nothing shows before the first start.
+        assert!(
+            site.info_at("en", at("2026-03-02T00:00:00Z"))
+                .announcements
+                .is_empty()
+        );
+        assert!(
+            site.info_at("en", at("2025-12-31T00:00:00Z"))
+                .announcements
+                .is_empty()
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@ mod fixture;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use baton_core::TicketRef;
-use fixture::{JS_FILE, Setup, TestApp, WASM_FILE, encode, handoff};
+use fixture::{JS_FILE, PRECOMPRESSED, Setup, TestApp, WASM_FILE, encode, handoff};
 use serde_json::Value;
 
 async fn search(app: &TestApp, q: &str) -> Value {
@@ -51,9 +51,28 @@ async fn site_info_comes_from_site_toml() {
             "greeting": "Hello! What can we help with?",
             "brand_color": "#aa3300",
             "default_locale": "en",
-            "locales": ["en"]
+            "locales": ["en"],
+            "announcements": [{
+                "id": "new-returns-policy",
+                "severity": "info",
+                "text": "Returns are free until the end of the century."
+            }]
         })
     );
+}
+
+#[tokio::test]
+async fn site_info_lists_only_the_announcements_showing_now() {
+    let app = TestApp::start().await;
+    // The fixture also has one that ended in 2020; an unknown locale gets the default's text.
+    let json = app.get("/api/v1/site?locale=fr").await.json();
+    let ids: Vec<&str> = json["announcements"]
+        .as_array()
+        .expect("announcements")
+        .iter()
+        .map(|a| a["id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(ids, ["new-returns-policy"]);
 }
 
 // --- search ----------------------------------------------------------------------------------
@@ -539,6 +558,28 @@ async fn responses_are_compressed_when_the_client_asks() {
     }
     let plain = app.get("/api/v1/articles/factory-reset-your-hub").await;
     assert_eq!(plain.header("content-encoding"), None);
+}
+
+#[tokio::test]
+async fn a_precompressed_widget_file_is_served_as_it_is() {
+    let app = TestApp::start().await;
+    let request = Request::get(format!("/widget/{WASM_FILE}"))
+        .header("accept-encoding", "gzip")
+        .body(Body::empty())
+        .expect("request");
+    let answer = app.send(request).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.header("content-encoding"), Some("gzip"));
+    assert_eq!(answer.header("content-type"), Some("application/wasm"));
+    assert_eq!(&answer.body[..], PRECOMPRESSED);
+    // Without a `.br` next to it, a brotli client gets the file compressed on the fly.
+    let request = Request::get(format!("/widget/{WASM_FILE}"))
+        .header("accept-encoding", "br")
+        .body(Body::empty())
+        .expect("request");
+    let answer = app.send(request).await;
+    assert_eq!(answer.header("content-encoding"), Some("br"));
+    assert_ne!(&answer.body[..], PRECOMPRESSED);
 }
 
 fn preflight(origin: &str) -> Request<Body> {

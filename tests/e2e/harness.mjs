@@ -42,9 +42,9 @@ const LISTENING = /^baton listening on (http:\/\/\S+)$/;
 
 /**
  * Starts `baton serve` on 127.0.0.1 with a free port and an empty data directory, and resolves
- * once it printed that it is listening.
+ * once it printed that it is listening. `contentDir` replaces BATON_CONTENT_DIR.
  */
-export async function startServer() {
+export async function startServer({ contentDir } = {}) {
   const bin = required('BATON_BIN');
   const dataDir = await mkdtemp(join(tmpdir(), 'baton-e2e-'));
   const child = spawn(
@@ -53,7 +53,7 @@ export async function startServer() {
       'serve',
       '--addr', '127.0.0.1:0',
       '--data-dir', dataDir,
-      '--content-dir', required('BATON_CONTENT_DIR'),
+      '--content-dir', contentDir ?? required('BATON_CONTENT_DIR'),
       '--widget-dir', required('BATON_WIDGET_DIR'),
       '--host-page', required('BATON_HOST_PAGE'),
     ],
@@ -113,6 +113,17 @@ export async function showTicket(server, reference) {
   return JSON.parse(stdout);
 }
 
+/** Creates an admin token with `baton admin-token create` in the server's database. */
+export async function createAdminToken(server) {
+  const { stdout } = await promisify(execFile)(
+    required('BATON_BIN'),
+    ['admin-token', 'create', '--label', 'e2e', '--data-dir', server.dataDir],
+  );
+  const token = /\S*baton_admin_\S+/.exec(stdout)?.[0];
+  if (!token) throw new Error(`no token in the output of baton admin-token create: ${stdout}`);
+  return token;
+}
+
 /** Launches headless Chromium (the system's, never a downloaded one). */
 export function launchBrowser() {
   return chromium.launch({
@@ -137,12 +148,13 @@ function watch(page) {
 /**
  * Declares a test that gets a fresh server, browser and page, and that fails on any console
  * error or uncaught page error. `body({ server, page, browser, allowConsoleError })` does the
- * rest; `allowConsoleError(pattern)` accepts console errors the test provokes on purpose (such as
- * Chromium's "Failed to load resource" line for a deliberate 400).
+ * rest; `contentDir` serves another knowledge base. `allowConsoleError(pattern)` accepts
+ * console errors the test provokes on purpose (such as Chromium's "Failed to load resource" line
+ * for a deliberate 400).
  */
-export function scenario(name, body) {
+export function scenario(name, body, { contentDir } = {}) {
   test(name, { timeout: 180_000 }, async () => {
-    const server = await startServer();
+    const server = await startServer({ contentDir });
     let browser;
     let page;
     try {

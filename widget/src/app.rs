@@ -10,6 +10,7 @@ use web_sys::{CustomEvent, CustomEventInit, HtmlElement, KeyboardEvent};
 
 use crate::Config;
 use crate::article::ArticleView;
+use crate::banner::Banners;
 use crate::handoff::{Draft, HandoffView};
 use crate::http::{Api, Hit, Site, field, text};
 use crate::i18n::{Messages, messages};
@@ -43,6 +44,9 @@ pub struct Env {
     pub flow_suggestions: RwSignal<Vec<(String, String)>>,
     /// The guided flow being run, kept while the customer looks at an article it links.
     pub flow: RwSignal<Option<crate::flow::Running>>,
+    /// The slug an editor previews (`Baton.preview`), with the admin token kept in
+    /// `sessionStorage` under `preview-token`.
+    pub preview: RwSignal<Option<String>>,
     /// The mount container: receives events and the theme variables.
     pub root: StoredValue<HtmlElement, LocalStorage>,
     /// Whether the panel was open when the page loaded (restored, so focus is left alone).
@@ -77,6 +81,7 @@ impl Env {
             suggestions: RwSignal::new(Vec::new()),
             flow_suggestions: RwSignal::new(Vec::new()),
             flow: RwSignal::new(None),
+            preview: RwSignal::new(store.get("preview").filter(|s| !s.is_empty())),
             root: StoredValue::new_local(root),
             restored_open,
             store: StoredValue::new(store),
@@ -125,7 +130,7 @@ impl Env {
     fn load_site(self) {
         self.site_info.set(None);
         spawn_local(async move {
-            let result = self.api.get_value().site().await;
+            let result = self.api.get_value().site(&self.locale.get_value()).await;
             if let Ok(site) = &result {
                 let brand = css_color(&site.brand_color);
                 self.store.with_value(|s| s.set("brand", &brand));
@@ -280,6 +285,7 @@ pub fn App(env: Env) -> impl IntoView {
                     </svg>
                 </button>
             </header>
+            <Banners env=env />
             {move || match env.site_info.get() {
                 Some(Err(message)) => Some(view! {
                     <div class="notice" role="alert">

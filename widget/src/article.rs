@@ -25,16 +25,27 @@ pub fn ArticleView(env: Env, slug: String) -> impl IntoView {
     let voted = RwSignal::new(false);
     let heading = NodeRef::<html::H2>::new();
 
+    // An editor's preview of this article: drafts included, not recorded in the transcript.
+    let preview_token = StoredValue::new(
+        (env.preview.get_untracked().as_deref() == Some(slug.as_str()))
+            .then(|| env.store.with_value(|s| s.get("preview-token")))
+            .flatten()
+            .filter(|token| !token.is_empty()),
+    );
+    let previewing = preview_token.with_value(Option::is_some);
     let load = move |slug: String| {
         state.set(Loaded::Loading);
         let api = env.api.get_value();
         let locale = env.locale.get_value();
+        let token = preview_token.get_value();
         spawn_local(async move {
-            let next = match api.article(&slug, &locale).await {
+            let next = match api.article(&slug, &locale, token.as_deref()).await {
                 Ok(article) => {
-                    env.transcript.update(|t| {
-                        t.record_article(now_ms(), &article.slug, &article.title);
-                    });
+                    if token.is_none() {
+                        env.transcript.update(|t| {
+                            t.record_article(now_ms(), &article.slug, &article.title);
+                        });
+                    }
                     focus_soon(heading);
                     Loaded::Ready(article)
                 }
@@ -105,7 +116,10 @@ pub fn ArticleView(env: Env, slug: String) -> impl IntoView {
                 let offered = article.flow.clone();
                 view! {
                     <article class="article">
-                        <p class="result-category">{article.category}</p>
+                        <p>
+                            <span class="result-category">{article.category}</span>
+                            {previewing.then(|| view! { <span class="preview-badge">{t.preview}</span> })}
+                        </p>
                         <h2 tabindex="-1" node_ref=heading>{article.title}</h2>
                         <div class="article-body" inner_html=article.html on:click=on_body_click></div>
                         {offered.map(|id| view! { <crate::flow::OfferedFlow env=env id=id /> })}

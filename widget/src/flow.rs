@@ -457,7 +457,7 @@ fn SurveyForm(env: Env) -> impl IntoView {
             state.set(Survey::Failed(e.message));
             return;
         }
-        let body = serde_json::to_string(&request).unwrap_or_default();
+        let body = survey_json(&request);
         state.set(Survey::Sending);
         let api = env.api.get_value();
         spawn_local(async move {
@@ -674,4 +674,29 @@ mod tests {
         assert_eq!(progress_text("{n}/{m}", 0, 4), "1/4");
         assert_eq!(progress_text("{n}/{m}", 2, 0), "3/3");
     }
+}
+
+/// The survey in its wire format ([`SurveyRequest`]), built as a JavaScript object: the widget
+/// carries no serde_json.
+fn survey_json(request: &SurveyRequest) -> String {
+    use crate::session::{context_to_js, path_to_js, set};
+    let body = js_sys::Object::new();
+    set(&body, "site", request.site.as_str().into());
+    if let Some(locale) = &request.locale {
+        set(&body, "locale", locale.as_str().into());
+    }
+    set(&body, "solved", request.solved.into());
+    if let Some(rating) = request.rating {
+        set(&body, "rating", rating.into());
+    }
+    set(&body, "comment", request.comment.as_str().into());
+    let flow = js_sys::Object::new();
+    set(&flow, "flow_id", request.flow.flow_id.as_str().into());
+    set(&flow, "context", context_to_js(&request.flow.context));
+    set(&flow, "answers", path_to_js(&request.flow.answers));
+    set(&body, "flow", flow.into());
+    js_sys::JSON::stringify(&body)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default()
 }

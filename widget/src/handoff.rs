@@ -117,17 +117,6 @@ pub fn HandoffView(env: Env) -> impl IntoView {
         });
     };
 
-    let text_input = move |signal: RwSignal<String>, field: Field, key: &'static str| {
-        move |ev: web_sys::Event| {
-            let value = event_target_value(&ev);
-            env.store.with_value(|s| s.set(key, &value));
-            signal.set(value);
-            draft.key.set_value(None);
-            if draft.error.get_untracked() == Some(field) {
-                draft.error.set(None);
-            }
-        }
-    };
     let error_for = move |field: Field| move || draft.error.get() == Some(field);
     let sending = move || draft.status.with(|s| *s == Status::Sending);
 
@@ -148,35 +137,30 @@ pub fn HandoffView(env: Env) -> impl IntoView {
                     <summary>{t.shared_title}</summary>
                     <ul>{t.shared_items.iter().map(|item| view! { <li>{*item}</li> }).collect_view()}</ul>
                 </details>
-                <div class="field">
-                    <label for="baton-name">{t.your_name}</label>
-                    <input
-                        id="baton-name"
-                        type="text"
-                        autocomplete="name"
-                        node_ref=name_ref
-                        prop:value=move || draft.name.get()
-                        on:input=text_input(draft.name, Field::Name, "draft:name")
-                        aria-invalid=move || error_for(Field::Name)().to_string()
-                        aria-describedby=move || error_for(Field::Name)().then_some("baton-name-error")
-                    />
-                    {move || error_for(Field::Name)().then(|| view! { <p class="field-error" id="baton-name-error">{t.name_error}</p> })}
-                </div>
-                <div class="field">
-                    <label for="baton-email">{t.email}</label>
-                    <input
-                        id="baton-email"
-                        type="email"
-                        autocomplete="email"
-                        inputmode="email"
-                        node_ref=email_ref
-                        prop:value=move || draft.email.get()
-                        on:input=text_input(draft.email, Field::Email, "draft:email")
-                        aria-invalid=move || error_for(Field::Email)().to_string()
-                        aria-describedby=move || error_for(Field::Email)().then_some("baton-email-error")
-                    />
-                    {move || error_for(Field::Email)().then(|| view! { <p class="field-error" id="baton-email-error">{t.email_error}</p> })}
-                </div>
+                {input_field(env, name_ref, TextInput {
+                    field: Field::Name,
+                    id: "baton-name",
+                    error_id: "baton-name-error",
+                    label: t.your_name,
+                    error: t.name_error,
+                    kind: "text",
+                    autocomplete: "name",
+                    inputmode: "text",
+                    value: draft.name,
+                    key: "draft:name",
+                })}
+                {input_field(env, email_ref, TextInput {
+                    field: Field::Email,
+                    id: "baton-email",
+                    error_id: "baton-email-error",
+                    label: t.email,
+                    error: t.email_error,
+                    kind: "email",
+                    autocomplete: "email",
+                    inputmode: "email",
+                    value: draft.email,
+                    key: "draft:email",
+                })}
                 <div class="field">
                     <label for="baton-message">{t.how_can_we_help}</label>
                     <textarea
@@ -184,8 +168,8 @@ pub fn HandoffView(env: Env) -> impl IntoView {
                         rows="5"
                         node_ref=message_ref
                         prop:value=move || draft.message.get()
-                        on:input=text_input(draft.message, Field::Message, "draft:message")
-                        aria-invalid=move || error_for(Field::Message)().to_string()
+                        on:input=on_edit(env, draft.message, Field::Message, "draft:message")
+                        aria-invalid=move || bool_attr(error_for(Field::Message)())
                         aria-describedby=move || error_for(Field::Message)().then_some("baton-message-error")
                     ></textarea>
                     {move || error_for(Field::Message)().then(|| view! { <p class="field-error" id="baton-message-error">{t.message_error}</p> })}
@@ -199,13 +183,74 @@ pub fn HandoffView(env: Env) -> impl IntoView {
                     }),
                     _ => None,
                 }}
-                <button type="submit" class="primary-button" aria-disabled=move || sending().to_string()>
+                <button type="submit" class="primary-button" aria-disabled=move || bool_attr(sending())>
                     {move || if sending() { t.sending } else { t.send }}
                 </button>
             </form>
             }.into_any(),
         }}
     }
+}
+
+/// One labelled `<input>` of the form. Name and email share this code (one copy in the wasm).
+struct TextInput {
+    field: Field,
+    id: &'static str,
+    error_id: &'static str,
+    label: &'static str,
+    error: &'static str,
+    kind: &'static str,
+    autocomplete: &'static str,
+    inputmode: &'static str,
+    value: RwSignal<String>,
+    /// Where the draft is kept in `sessionStorage`.
+    key: &'static str,
+}
+
+fn input_field(env: Env, node_ref: NodeRef<html::Input>, input: TextInput) -> impl IntoView {
+    let draft = env.draft;
+    let invalid = move || draft.error.get() == Some(input.field);
+    view! {
+        <div class="field">
+            <label for=input.id>{input.label}</label>
+            <input
+                id=input.id
+                type=input.kind
+                autocomplete=input.autocomplete
+                inputmode=input.inputmode
+                node_ref=node_ref
+                prop:value=move || input.value.get()
+                on:input=on_edit(env, input.value, input.field, input.key)
+                aria-invalid=move || bool_attr(invalid())
+                aria-describedby=move || invalid().then_some(input.error_id)
+            />
+            {move || invalid().then(|| view! { <p class="field-error" id=input.error_id>{input.error}</p> })}
+        </div>
+    }
+}
+
+/// Keeps what the customer types, in the draft and in `sessionStorage`.
+fn on_edit(
+    env: Env,
+    signal: RwSignal<String>,
+    field: Field,
+    key: &'static str,
+) -> impl Fn(web_sys::Event) + 'static {
+    let draft = env.draft;
+    move |ev| {
+        let value = event_target_value(&ev);
+        env.store.with_value(|s| s.set(key, &value));
+        signal.set(value);
+        draft.key.set_value(None);
+        if draft.error.get_untracked() == Some(field) {
+            draft.error.set(None);
+        }
+    }
+}
+
+/// `"true"` or `"false"`, for ARIA state attributes.
+pub fn bool_attr(value: bool) -> &'static str {
+    if value { "true" } else { "false" }
 }
 
 #[component]

@@ -22,6 +22,8 @@ pub enum ApiError {
     Network,
     /// The server answered with an error; `message` is the server's words, when it sent any.
     Server(Option<String>),
+    /// The server refused the admin token of a preview (401).
+    Unauthorized,
 }
 
 impl ApiError {
@@ -32,6 +34,7 @@ impl ApiError {
             ApiError::Network => t.network_error.into(),
             ApiError::Server(Some(message)) => message.clone(),
             ApiError::Server(None) => t.server_error.into(),
+            ApiError::Unauthorized => t.preview_denied.into(),
         }
     }
 }
@@ -43,6 +46,16 @@ pub struct Site {
     pub greeting: String,
     pub brand_color: String,
     pub default_locale: String,
+    /// The announcements showing now.
+    pub announcements: Vec<Notice>,
+}
+
+/// An announcement banner: `severity` is `info`, `warning` or `critical`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    pub id: String,
+    pub severity: String,
+    pub text: String,
 }
 
 /// An article in a list (search hit or page suggestion).
@@ -106,13 +119,23 @@ impl Api {
         url
     }
 
-    pub async fn site(&self) -> Result<Site, ApiError> {
-        let v = send(&self.url("/api/v1/site", &[]), None, None, None).await?;
+    pub async fn site(&self, locale: &str) -> Result<Site, ApiError> {
+        let url = self.url("/api/v1/site", &[("locale", locale)]);
+        let v = send(&url, None, None, None).await?;
         Ok(Site {
             name: text(&v, "name"),
             greeting: text(&v, "greeting"),
             brand_color: text(&v, "brand_color"),
             default_locale: text(&v, "default_locale"),
+            announcements: list(&v, "announcements")
+                .iter()
+                .map(|a| Notice {
+                    id: text(&a, "id"),
+                    severity: text(&a, "severity"),
+                    text: text(&a, "text"),
+                })
+                .filter(|n| !n.id.is_empty() && !n.text.is_empty())
+                .collect(),
         })
     }
 
@@ -156,10 +179,20 @@ impl Api {
         ))
     }
 
-    pub async fn article(&self, slug: &str, locale: &str) -> Result<Article, ApiError> {
+    /// One article; with an editor's admin `preview_token`, drafts too (`preview=1`).
+    pub async fn article(
+        &self,
+        slug: &str,
+        locale: &str,
+        preview_token: Option<&str>,
+    ) -> Result<Article, ApiError> {
         let path =
             String::from("/api/v1/articles/") + &String::from(js_sys::encode_uri_component(slug));
-        let v = send(&self.url(&path, &[("locale", locale)]), None, None, None).await?;
+        let preview = if preview_token.is_some() { "1" } else { "" };
+        let url = self.url(&path, &[("locale", locale), ("preview", preview)]);
+        let auth = preview_token.map(|token| String::from("Bearer ") + token);
+        let header = auth.as_deref().map(|value| ("Authorization", value));
+        let v = send(&url, None, header, None).await?;
         Ok(Article {
             slug: text(&v, "slug"),
             title: text(&v, "title"),
@@ -196,7 +229,13 @@ impl Api {
         idempotency_key: &str,
     ) -> Result<(String, String, String), ApiError> {
         let url = self.url("/api/v1/handoffs", &[]);
-        let v = send(&url, Some(body), Some(idempotency_key), None).await?;
+        let v = send(
+            &url,
+            Some(body),
+            Some(("Idempotency-Key", idempotency_key)),
+            None,
+        )
+        .await?;
         Ok((
             text(&v, "reference"),
             text(&v, "created_at"),
@@ -243,7 +282,7 @@ fn hit(v: JsValue) -> Hit {
 async fn send(
     url: &str,
     body: Option<&str>,
-    idempotency_key: Option<&str>,
+    header: Option<(&str, &str)>,
     signal: Option<&AbortSignal>,
 ) -> Result<JsValue, ApiError> {
     let init = RequestInit::new();
@@ -255,8 +294,8 @@ async fn send(
         _ = headers.set("Content-Type", "application/json");
         init.set_body(&JsValue::from_str(body));
     }
-    if let Some(key) = idempotency_key {
-        _ = headers.set("Idempotency-Key", key);
+    if let Some((name, value)) = header {
+        _ = headers.set(name, value);
     }
     init.set_headers(&headers);
     let window = web_sys::window().ok_or(ApiError::Network)?;
@@ -283,6 +322,9 @@ async fn send(
         .as_string()
         .and_then(|t| JSON::parse(&t).ok())
         .unwrap_or(JsValue::UNDEFINED);
+    if response.status() == 401 {
+        return Err(ApiError::Unauthorized);
+    }
     if !response.ok() {
         let message = field(&field(&json, "error"), "message").as_string();
         return Err(ApiError::Server(message));

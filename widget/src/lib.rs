@@ -7,7 +7,7 @@
 //! - `mount(container, { site, apiBase, locale?, pageUrl?, framed? })` renders the panel into
 //!   `container` and returns a [`Widget`] handle: `open()`, `close()`, `toggle()`,
 //!   `search(query)`, `open_article(slug)`, `identify(object)`, `set_context(object)`,
-//!   `start_flow(id)`, `set_open(bool)`, `is_open()`.
+//!   `start_flow(id)`, `preview({ slug, token })`, `set_open(bool)`, `is_open()`.
 //! - Whenever the panel opens or closes (launcher, close button, Escape, restored session), the
 //!   app dispatches `baton:openchange` on `container` with `detail` = the new state (a
 //!   boolean), so the loader can keep the launcher's `aria-expanded` in step.
@@ -22,6 +22,7 @@
 
 mod app;
 mod article;
+mod banner;
 mod flow;
 mod handoff;
 mod http;
@@ -125,6 +126,23 @@ impl Widget {
         self.env
             .screen
             .set(session::Screen::Flow(id.trim().to_owned()));
+        self.env.open.set(true);
+    }
+
+    /// Opens an article as an editor previews it, drafts included: `{ slug, token }` with an
+    /// admin token, kept in `sessionStorage` only.
+    pub fn preview(&self, request: JsValue) {
+        let slug = http::text(&request, "slug").trim().to_owned();
+        let token = http::text(&request, "token").trim().to_owned();
+        if slug.is_empty() || token.is_empty() {
+            return;
+        }
+        self.env.store.with_value(|s| {
+            s.set("preview-token", &token);
+            s.set("preview", &slug);
+        });
+        self.env.preview.set(Some(slug.clone()));
+        self.env.screen.set(session::Screen::Article(slug));
         self.env.open.set(true);
     }
 }

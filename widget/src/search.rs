@@ -146,7 +146,7 @@ pub fn SearchView(env: Env, input_ref: NodeRef<html::Input>) -> impl IntoView {
             <span class="spinner" aria-hidden="true"></span>
         </div>
         <p class="sr-only" role="status" aria-live="polite">{status}</p>
-        <div class="results-area" aria-busy=move || search.loading.get().to_string()>
+        <div class="results-area" aria-busy=move || crate::handoff::bool_attr(search.loading.get())>
             {move || {
                 if let Some(message) = search.error.get() {
                     return Either::Left(view! {

@@ -8,8 +8,11 @@
 //! stay JavaScript objects ([`Journal::earlier`]); only this page's events live in a
 //! [`Transcript`], which records them with `baton-core`'s rules.
 
+use std::collections::BTreeMap;
+
 use baton_core::Transcript;
-use baton_core::transcript::MAX_EVENTS;
+use baton_core::flow::{Answer, RecordedAnswer};
+use baton_core::transcript::{MAX_EVENTS, TranscriptEvent};
 use js_sys::{Array, JSON, Object, Reflect};
 use wasm_bindgen::JsValue;
 
@@ -119,16 +122,179 @@ impl Journal {
     /// The whole transcript as a JavaScript object in the wire format of
     /// [`baton_core::Transcript`]: earlier events, then `current`'s, at most [`MAX_EVENTS`].
     pub fn to_js(&self, current: &Transcript) -> JsValue {
-        let object = serde_json::to_string(current)
-            .ok()
-            .and_then(|json| JSON::parse(&json).ok())
-            .unwrap_or_else(|| Object::new().into());
-        let events = self.earlier.concat(&list(&object, "events"));
+        let object = Object::new();
+        set(&object, "version", current.version.into());
+        if let Some(locale) = &current.locale {
+            set(&object, "locale", locale.as_str().into());
+        }
+        let events: Array = current.events.iter().map(event_to_js).collect();
+        let events = self.earlier.concat(&events);
         let excess = events.length().saturating_sub(MAX_EVENTS as u32);
-        let events = events.slice(excess, events.length());
-        _ = Reflect::set(&object, &"events".into(), &events);
-        object
+        set(
+            &object,
+            "events",
+            events.slice(excess, events.length()).into(),
+        );
+        object.into()
     }
+}
+
+pub fn set(object: &Object, key: &str, value: JsValue) {
+    _ = Reflect::set(object, &key.into(), &value);
+}
+
+/// One event as the JSON serde makes of [`TranscriptEvent`] (`type` tag, snake_case), built as
+/// a JavaScript object: serde_json's serializer costs the wasm more than these few lines.
+fn event_to_js(event: &TranscriptEvent) -> JsValue {
+    let o = Object::new();
+    let text = |key: &str, value: &str| set(&o, key, value.into());
+    let (kind, at_ms) = match event {
+        TranscriptEvent::PageView { at_ms, url } => {
+            text("url", url);
+            ("page_view", at_ms)
+        }
+        TranscriptEvent::Search {
+            at_ms,
+            query,
+            result_count,
+            top_results,
+            clicked,
+        } => {
+            text("query", query);
+            set(&o, "result_count", (*result_count as f64).into());
+            let shown: Array = top_results
+                .iter()
+                .map(|r| {
+                    let item = Object::new();
+                    set(&item, "slug", r.slug.as_str().into());
+                    set(&item, "title", r.title.as_str().into());
+                    JsValue::from(item)
+                })
+                .collect();
+            set(&o, "top_results", shown.into());
+            if !clicked.is_empty() {
+                let slugs: Array = clicked.iter().map(|s| JsValue::from(s.as_str())).collect();
+                set(&o, "clicked", slugs.into());
+            }
+            ("search", at_ms)
+        }
+        TranscriptEvent::ArticleOpened {
+            at_ms,
+            slug,
+            title,
+            read_ms,
+        } => {
+            text("slug", slug);
+            text("title", title);
+            if let Some(read_ms) = read_ms {
+                set(&o, "read_ms", (*read_ms as f64).into());
+            }
+            ("article_opened", at_ms)
+        }
+        TranscriptEvent::Vote {
+            at_ms,
+            slug,
+            helpful,
+        } => {
+            text("slug", slug);
+            set(&o, "helpful", (*helpful).into());
+            ("vote", at_ms)
+        }
+        TranscriptEvent::Comment {
+            at_ms,
+            slug,
+            text: comment,
+        } => {
+            text("slug", slug);
+            text("text", comment);
+            ("comment", at_ms)
+        }
+        TranscriptEvent::Message { at_ms, text: words } => {
+            text("text", words);
+            ("message", at_ms)
+        }
+        TranscriptEvent::FlowStarted {
+            at_ms,
+            flow_id,
+            title,
+        } => {
+            text("flow_id", flow_id);
+            text("title", title);
+            ("flow_started", at_ms)
+        }
+        TranscriptEvent::FlowStep {
+            at_ms,
+            flow_id,
+            node_id,
+            prompt,
+            answer,
+        } => {
+            text("flow_id", flow_id);
+            text("node_id", node_id);
+            text("prompt", prompt);
+            if let Some(answer) = answer {
+                text("answer", answer);
+            }
+            ("flow_step", at_ms)
+        }
+        TranscriptEvent::FlowOutcome {
+            at_ms,
+            flow_id,
+            outcome,
+            detail,
+            context,
+            path,
+        } => {
+            text("flow_id", flow_id);
+            text("outcome", outcome.as_str());
+            text("detail", detail);
+            if !context.is_empty() {
+                set(&o, "context", context_to_js(context));
+            }
+            if !path.is_empty() {
+                set(&o, "path", path_to_js(path));
+            }
+            ("flow_outcome", at_ms)
+        }
+    };
+    text("type", kind);
+    set(&o, "at_ms", (*at_ms as f64).into());
+    o.into()
+}
+
+/// Host-page context in its wire format: a JSON object of strings.
+pub fn context_to_js(context: &BTreeMap<String, String>) -> JsValue {
+    let map = Object::new();
+    for (key, value) in context {
+        set(&map, key, value.as_str().into());
+    }
+    map.into()
+}
+
+/// Recorded flow answers in the wire format of [`RecordedAnswer`]
+/// (`{ node_id, answer: { type, value } }`).
+pub fn path_to_js(path: &[RecordedAnswer]) -> JsValue {
+    let steps: Array = path
+        .iter()
+        .map(|step| {
+            let item = Object::new();
+            set(&item, "node_id", step.node_id.as_str().into());
+            let answer = Object::new();
+            let (kind, value): (&str, Option<JsValue>) = match &step.answer {
+                Answer::Continue => ("continue", None),
+                Answer::Choice(id) => ("choice", Some(id.as_str().into())),
+                Answer::Text(typed) => ("text", Some(typed.as_str().into())),
+                Answer::Check(fixed) => ("check", Some((*fixed).into())),
+            };
+            set(&answer, "type", kind.into());
+            if let Some(value) = value {
+                set(&answer, "value", value);
+            }
+            set(&item, "answer", answer.into());
+            JsValue::from(item)
+        })
+        .collect();
+    steps.into()
 }
 
 /// Milliseconds since the Unix epoch, for transcript events.

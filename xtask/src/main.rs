@@ -39,7 +39,7 @@ enum Command {
     Demo(demo::Args),
     /// Run every check CI runs: fmt, clippy, unit tests (native and wasm32), end-to-end tests.
     Test(test::Args),
-    /// Run a benchmark that compares Baton with other engines.
+    /// Run a benchmark: the widget's bytes and browser timings, or search next to other engines.
     #[command(subcommand)]
     Bench(bench::Bench),
 }
@@ -64,7 +64,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 widget::Profile::Release
             };
-            widget::build(&ws, &tools, profile)
+            widget::build(&ws, &tools, profile).map(drop)
         }
         Command::Demo(args) => demo::run(&ws, &args),
         Command::Test(args) => test::run(&ws, &args),

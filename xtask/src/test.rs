@@ -150,7 +150,7 @@ fn run_step(ws: &Workspace, tools: &Tools, step: Step) -> Result<()> {
                     &tools.wasm_bindgen_test_runner,
                 ),
         ),
-        Step::Widget => widget::build(ws, tools, Profile::Release),
+        Step::Widget => widget::build(ws, tools, Profile::Release).map(drop),
         Step::Server => workspace::run(ws.cargo().args(["build", "-p", "baton-server"])),
         Step::E2e => e2e(ws, tools),
     }

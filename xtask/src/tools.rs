@@ -35,8 +35,10 @@ pub struct Tools {
     pub wasm_bindgen: PathBuf,
     pub wasm_bindgen_test_runner: PathBuf,
     pub wasm_opt: PathBuf,
-    /// terser, which minifies `loader.js` (it ships to every page view).
+    /// terser, which minifies `loader.js` and the wasm-bindgen JS glue.
     pub terser: PathBuf,
+    /// clean-css, which minifies the widget's stylesheet.
+    pub cleancss: PathBuf,
     /// Set when [`Needs::browser`] was asked for.
     pub chromium: Option<PathBuf>,
     /// A Python with `aiosmtpd`, the real SMTP server the delivery tests start; set for
@@ -49,7 +51,7 @@ pub fn ensure(ws: &Workspace, needs: Needs) -> Result<Tools> {
     let mut apt = Apt::default();
     ensure_wasm_target()?;
     ensure_node(&mut apt)?;
-    let (wasm_opt, terser) = ensure_npm_tools(ws)?;
+    let (wasm_opt, terser, cleancss) = ensure_npm_tools(ws)?;
     let chromium = if needs.browser {
         Some(ensure_chromium(&mut apt)?)
     } else {
@@ -75,6 +77,7 @@ pub fn ensure(ws: &Workspace, needs: Needs) -> Result<Tools> {
         wasm_bindgen_test_runner,
         wasm_opt,
         terser,
+        cleancss,
         chromium,
         smtp_python,
     })
@@ -175,11 +178,15 @@ pub fn wasm_bindgen_version(ws: &Workspace) -> Result<String> {
         .with_context(|| format!("{} has no wasm-bindgen package", path.display()))
 }
 
-/// binaryen and terser from npm: Debian's wasm-opt is too old for what rustc emits today.
-fn ensure_npm_tools(ws: &Workspace) -> Result<(PathBuf, PathBuf)> {
+/// binaryen, terser and clean-css from npm: Debian's wasm-opt is too old for what rustc emits
+/// today.
+fn ensure_npm_tools(ws: &Workspace) -> Result<(PathBuf, PathBuf, PathBuf)> {
     let dir = ws.root.join("xtask/tools");
     let wasm_opt = dir.join("node_modules/.bin/wasm-opt");
     let terser = dir.join("node_modules/.bin/terser");
+    let cleancss = dir.join("node_modules/.bin/cleancss");
+    let cleancss_pinned = pinned_npm_version(&dir.join("package.json"), "clean-css-cli")?;
+    let cleancss_current = output_of(Command::new(&cleancss).arg("--version"));
     let pinned = pinned_npm_version(&dir.join("package.json"), "binaryen")?;
     // npm's binaryen 132.0.0 is binaryen release 132: `wasm-opt version 132 (version_132)`.
     let release = pinned.split('.').next().unwrap_or(&pinned);
@@ -189,11 +196,12 @@ fn ensure_npm_tools(ws: &Workspace) -> Result<(PathBuf, PathBuf)> {
     let terser_current = output_of(Command::new(&terser).arg("--version"));
     if current.is_some_and(|line| line.starts_with(&wanted))
         && terser_current.is_some_and(|line| line == format!("terser {terser_pinned}"))
+        && cleancss_current.is_some_and(|line| line == cleancss_pinned)
     {
-        return Ok((wasm_opt, terser));
+        return Ok((wasm_opt, terser, cleancss));
     }
     npm_ci(&dir)?;
-    Ok((wasm_opt, terser))
+    Ok((wasm_opt, terser, cleancss))
 }
 
 /// `npm ci` in `dir`: installs exactly what its package-lock.json says.

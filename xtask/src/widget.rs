@@ -34,6 +34,14 @@ pub enum Profile {
 /// Features wasm-opt must accept. rustc ≥ 1.87 (LLVM 20) enables these by default for
 /// wasm32-unknown-unknown; wasm-opt also reads the module's target_features section, and these
 /// flags keep it working if a step drops that section.
+/// Exports of dependencies the widget never calls (wasm-streams' `IntoUnderlying*` classes,
+/// pulled in by leptos's server_fn), as a `--remove-exports` wildcard.
+const UNUSED_EXPORTS: &str = "*intounderlying*";
+
+/// The import module name `wasm-opt --minify-imports-and-exports-and-modules` gives every
+/// import (it does not print it in its name map).
+const MINIFIED_MODULE: &str = "a";
+
 const WASM_OPT_FEATURES: &[&str] = &[
     "--enable-bulk-memory",
     "--enable-nontrapping-float-to-int",
@@ -44,7 +52,7 @@ const WASM_OPT_FEATURES: &[&str] = &[
 ];
 
 /// Builds the widget into `dist/widget/` and prints the size of each file.
-pub fn build(ws: &Workspace, tools: &Tools, profile: Profile) -> Result<()> {
+pub fn build(ws: &Workspace, tools: &Tools, profile: Profile) -> Result<Files> {
     let wasm_in = compile(ws, profile)?;
 
     let work = ws.target_dir.join("xtask/widget");
@@ -67,11 +75,17 @@ pub fn build(ws: &Workspace, tools: &Tools, profile: Profile) -> Result<()> {
 
     let glue = work.join(format!("{STEM}.js"));
     let bindgen_wasm = work.join(format!("{STEM}_bg.wasm"));
-    let wasm = match profile {
+    let (wasm, glue, style) = match profile {
         Profile::Release => {
             let optimized = work.join(format!("{STEM}.opt.wasm"));
             run(Command::new(&tools.wasm_opt)
-                .arg("-Oz")
+                // leptos's server_fn exports wasm-streams' stream adapters, which a CSR widget
+                // never calls: drop the exports first so -Oz removes their code.
+                .args([
+                    "--remove-exports",
+                    &format!("--pass-arg=remove-exports@{UNUSED_EXPORTS}"),
+                ])
+                .args(["-Oz", "--converge"])
                 .args(WASM_OPT_FEATURES)
                 // Metadata the browser never reads.
                 .args(["--strip-producers", "--strip-target-features"])
@@ -79,9 +93,46 @@ pub fn build(ws: &Workspace, tools: &Tools, profile: Profile) -> Result<()> {
                 .arg("-o")
                 .arg(&optimized))
             .context("running wasm-opt")?;
-            optimized
+            // Import, export and module names shrink to one or two letters; the glue is
+            // rewritten to match.
+            let minified = work.join(format!("{STEM}.min.wasm"));
+            let map = output_of(
+                Command::new(&tools.wasm_opt)
+                    .arg("--minify-imports-and-exports-and-modules")
+                    .args(WASM_OPT_FEATURES)
+                    .arg(&optimized)
+                    .arg("-o")
+                    .arg(&minified),
+            )
+            .context("running wasm-opt --minify-imports-and-exports-and-modules")?;
+            let source =
+                fs::read_to_string(&glue).with_context(|| format!("reading {}", glue.display()))?;
+            let renamed = rename_in_glue(&drop_stream_classes(&source), &map)?;
+            let renamed_path = work.join(format!("{STEM}.renamed.js"));
+            fs::write(&renamed_path, renamed).context("writing the renamed JS glue")?;
+            let min_glue = work.join(format!("{STEM}.min.js"));
+            run(Command::new(&tools.terser)
+                .arg(&renamed_path)
+                .args([
+                    "--module",
+                    "--compress",
+                    "--mangle",
+                    "--ecma",
+                    "2020",
+                    "--output",
+                ])
+                .arg(&min_glue))
+            .context("minifying the JS glue with terser")?;
+            let min_css = work.join(format!("{STEM}.min.css"));
+            run(Command::new(&tools.cleancss)
+                .arg("-O1")
+                .arg("-o")
+                .arg(&min_css)
+                .arg(ws.root.join("widget/style.css")))
+            .context("minifying widget/style.css with clean-css")?;
+            (minified, min_glue, min_css)
         }
-        Profile::Dev => bindgen_wasm,
+        Profile::Dev => (bindgen_wasm, glue, ws.root.join("widget/style.css")),
     };
 
     let dist = ws.root.join("dist/widget");
@@ -90,7 +141,6 @@ pub fn build(ws: &Workspace, tools: &Tools, profile: Profile) -> Result<()> {
 
     let js_name = copy_hashed(&glue, &dist, "js")?;
     let wasm_name = copy_hashed(&wasm, &dist, "wasm")?;
-    let style = ws.root.join("widget/style.css");
     let css_name = style
         .exists()
         .then(|| copy_hashed(&style, &dist, "css"))
@@ -117,16 +167,51 @@ pub fn build(ws: &Workspace, tools: &Tools, profile: Profile) -> Result<()> {
     fs::copy(ws.root.join("widget/frame.html"), dist.join("frame.html"))
         .context("copying widget/frame.html")?;
 
-    let mut names = vec!["loader.js".to_owned(), js_name, wasm_name];
-    names.extend(css_name);
-    print_sizes(&dist, &names)
+    // Served as they are by `baton serve` to browsers that accept them: gzip from zopfli
+    // (smaller than gzip -9, still plain gzip to decode) and brotli 11.
+    if profile == Profile::Release {
+        let mut served = vec!["loader.js", js_name.as_str(), wasm_name.as_str()];
+        served.extend(css_name.as_deref());
+        for name in served {
+            let bytes = fs::read(dist.join(name)).with_context(|| format!("reading {name}"))?;
+            fs::write(dist.join(format!("{name}.gz")), zopfli_gzip(&bytes)?)
+                .with_context(|| format!("writing {name}.gz"))?;
+            fs::write(dist.join(format!("{name}.br")), brotli(&bytes)?)
+                .with_context(|| format!("writing {name}.br"))?;
+        }
+    }
+
+    let files = Files {
+        dist,
+        loader: "loader.js".to_owned(),
+        glue: js_name,
+        wasm: wasm_name,
+        css: css_name,
+    };
+    print_sizes(&files)?;
+    Ok(files)
 }
+
+/// What a build put in `dist/widget/`.
+#[derive(Debug)]
+pub struct Files {
+    pub dist: PathBuf,
+    pub loader: String,
+    pub glue: String,
+    pub wasm: String,
+    pub css: Option<String>,
+}
+
+/// Budgets of issue #6, in gzip bytes: the loader, and everything before the first search.
+pub const LOADER_BUDGET: usize = 3_000;
+pub const FIRST_SEARCH_BUDGET: usize = 120_000;
 
 /// Compiles the widget for wasm32 and returns the `.wasm` path.
 ///
-/// Release builds use nightly's `-Zbuild-std` with `panic=immediate-abort` when a nightly
-/// toolchain is installed: it removes the panic and formatting machinery and makes the wasm
-/// about 14% smaller. Without nightly (or with `BATON_WIDGET_TOOLCHAIN=stable`) the stable
+/// Release builds use nightly's `-Zbuild-std` with `panic=immediate-abort`,
+/// `-Zlocation-detail=none` and `-Zfmt-debug=none` when a nightly toolchain is installed: it
+/// removes the panic, location and `Debug` formatting machinery and makes the wasm about 15%
+/// smaller. Without nightly (or with `BATON_WIDGET_TOOLCHAIN=stable`) the stable
 /// build is used; it behaves the same, only larger.
 fn compile(ws: &Workspace, profile: Profile) -> Result<PathBuf> {
     if profile == Profile::Release
@@ -186,7 +271,12 @@ fn compile_nightly(ws: &Workspace) -> Result<PathBuf> {
             "--release",
             "-Zbuild-std=std,panic_abort",
         ])
-        .env("RUSTFLAGS", "-Zunstable-options -Cpanic=immediate-abort")
+        // No file/line/column in panic locations and no `Debug` formatting: the widget never
+        // shows either, and both cost bytes in every crate.
+        .env(
+            "RUSTFLAGS",
+            "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none",
+        )
         .env("CARGO_TARGET_DIR", &target_dir)
         .env_remove("CARGO")
         .env_remove("RUSTC")
@@ -204,7 +294,7 @@ fn clear_old_outputs(dist: &Path) -> Result<()> {
         let entry = entry?;
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if name == "loader.js" || name.starts_with(&format!("{STEM}.")) {
+        if name.starts_with("loader.js") || name.starts_with(&format!("{STEM}.")) {
             fs::remove_file(entry.path())
                 .with_context(|| format!("removing {}", entry.path().display()))?;
         }
@@ -247,21 +337,60 @@ fn fill_placeholder(
     Ok(source.replace(&literal, &quoted))
 }
 
-fn print_sizes(dist: &Path, names: &[String]) -> Result<()> {
-    println!("\n{}", dist.display());
-    println!(
-        "{:<32} {:>10} {:>10} {:>10}",
-        "file", "raw", "gzip -9", "brotli 11"
-    );
-    for name in names {
-        let bytes = fs::read(dist.join(name)).with_context(|| format!("reading {name}"))?;
-        println!(
-            "{name:<32} {:>10} {:>10} {:>10}",
-            bytes.len(),
-            gzip_len(&bytes)?,
-            brotli_len(&bytes)?
-        );
+/// Prints raw, gzip and brotli sizes of each file a visitor downloads before the first search,
+/// their total, and the budgets.
+pub fn print_sizes(files: &Files) -> Result<()> {
+    let mut rows = vec![
+        ("loader", &files.loader),
+        ("JS glue", &files.glue),
+        ("wasm", &files.wasm),
+    ];
+    if let Some(css) = &files.css {
+        rows.push(("CSS", css));
     }
+    println!("\n{}", files.dist.display());
+    println!(
+        "{:<8} {:<30} {:>9} {:>9} {:>9}",
+        "what", "file", "raw", "gzip", "brotli"
+    );
+    let (mut raw, mut gz, mut br) = (0, 0, 0);
+    let mut loader_gz = 0;
+    for (what, name) in rows {
+        let bytes = fs::read(files.dist.join(name)).with_context(|| format!("reading {name}"))?;
+        // What the server sends: the precompressed file when the build wrote one.
+        let served = |ext: &str| fs::metadata(files.dist.join(format!("{name}.{ext}"))).ok();
+        let g = match served("gz") {
+            Some(meta) => usize::try_from(meta.len())?,
+            None => gzip_len(&bytes)?,
+        };
+        let b = match served("br") {
+            Some(meta) => usize::try_from(meta.len())?,
+            None => brotli(&bytes)?.len(),
+        };
+        println!("{what:<8} {name:<30} {:>9} {g:>9} {b:>9}", bytes.len());
+        if what == "loader" {
+            loader_gz = g;
+        }
+        raw += bytes.len();
+        gz += g;
+        br += b;
+    }
+    println!(
+        "{:<8} {:<30} {raw:>9} {gz:>9} {br:>9}",
+        "total", "before the first search"
+    );
+    let verdict = |used: usize, budget: usize| {
+        if used <= budget {
+            format!("within budget ({} bytes left)", budget - used)
+        } else {
+            format!("OVER budget by {} bytes", used - budget)
+        }
+    };
+    println!(
+        "budget: loader {loader_gz} / {LOADER_BUDGET} gzip: {}; before the first search {gz} / {FIRST_SEARCH_BUDGET} gzip: {}",
+        verdict(loader_gz, LOADER_BUDGET),
+        verdict(gz, FIRST_SEARCH_BUDGET),
+    );
     Ok(())
 }
 
@@ -271,7 +400,7 @@ fn gzip_len(bytes: &[u8]) -> Result<usize> {
     Ok(encoder.finish()?.len())
 }
 
-fn brotli_len(bytes: &[u8]) -> Result<usize> {
+fn brotli(bytes: &[u8]) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     let params = brotli::enc::BrotliEncoderParams {
         quality: 11,
@@ -279,5 +408,139 @@ fn brotli_len(bytes: &[u8]) -> Result<usize> {
         ..Default::default()
     };
     brotli::BrotliCompress(&mut &bytes[..], &mut out, &params)?;
-    Ok(out.len())
+    Ok(out)
+}
+
+fn zopfli_gzip(bytes: &[u8]) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    zopfli::compress(
+        zopfli::Options::default(),
+        zopfli::Format::Gzip,
+        bytes,
+        &mut out,
+    )?;
+    Ok(out)
+}
+
+/// Removes wasm-bindgen's JS classes for the exports [`UNUSED_EXPORTS`] dropped: each
+/// `export class IntoUnderlying… { … }` with its `Symbol.dispose` line, and its
+/// `FinalizationRegistry`. Glue without them is left as it is.
+fn drop_stream_classes(glue: &str) -> String {
+    let mut out = glue.to_owned();
+    for (start, end) in [
+        ("export class IntoUnderlying", ".prototype.free;\n"),
+        ("const IntoUnderlying", "_free(ptr, 1));\n"),
+    ] {
+        while let Some(from) = out.find(start) {
+            let Some(len) = out[from..].find(end) else {
+                break;
+            };
+            out.replace_range(from..from + len + end.len(), "");
+        }
+    }
+    out
+}
+
+/// Rewrites the wasm-bindgen JS glue for the names `wasm-opt --minify-imports-and-exports-and-modules`
+/// gave: `map` is the JSON it prints, `{ "imports": [[module, old, new], …], "exports":
+/// [[old, new], …] }`. Fails when an import is not found exactly once, or when the glue calls an
+/// export the map does not know: a renamed module that does not match its glue fails to load.
+fn rename_in_glue(glue: &str, map: &str) -> Result<String> {
+    // The JSON starts at the first `{` (wasm-opt prints nothing else today).
+    let json: serde_json::Value = serde_json::from_str(&map[map.find('{').unwrap_or(0)..])
+        .context("parsing the name map wasm-opt printed")?;
+    let pairs = |key: &str| -> Result<Vec<Vec<String>>> {
+        json[key]
+            .as_array()
+            .with_context(|| format!("the name map has no `{key}`"))?
+            .iter()
+            .map(|row| {
+                row.as_array()
+                    .map(|cols| {
+                        cols.iter()
+                            .filter_map(|c| c.as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .context("a row of the name map is not an array")
+            })
+            .collect()
+    };
+    let mut out = glue.to_owned();
+    let mut modules = Vec::new();
+    for row in pairs("imports")? {
+        let [module, old, new] = row.as_slice() else {
+            bail!("an import row of the name map is not [module, old, new]: {row:?}");
+        };
+        let found = replace_ident(&mut out, "", old, ": ", new);
+        if found != 1 {
+            bail!("the JS glue defines the import `{old}` {found} times, expected once");
+        }
+        modules.push(module.clone());
+    }
+    // Every import comes from the glue's one module, which wasm-opt renames to `a`.
+    modules.sort();
+    modules.dedup();
+    match modules.as_slice() {
+        [] => {}
+        [module] => {
+            let quoted = format!("\"{module}\":");
+            if out.matches(&quoted).count() != 1 {
+                bail!("the JS glue names the import module {module} other than once");
+            }
+            out = out.replace(&quoted, &format!("\"{MINIFIED_MODULE}\":"));
+        }
+        _ => bail!("the wasm imports from several modules ({modules:?}); the glue has one"),
+    }
+    let mut new_exports = Vec::new();
+    for row in pairs("exports")? {
+        let [old, new] = row.as_slice() else {
+            bail!("an export row of the name map is not [old, new]: {row:?}");
+        };
+        replace_ident(&mut out, "wasm.", old, "", new);
+        new_exports.push(new.clone());
+    }
+    // Any `wasm.<name>` left must be a renamed export.
+    let mut rest = out.as_str();
+    while let Some(at) = rest.find("wasm.") {
+        let after = &rest[at + 5..];
+        let name: String = after.chars().take_while(|c| is_ident(*c)).collect();
+        let before_ok = at == 0 || !rest[..at].ends_with(is_ident);
+        if before_ok && !name.is_empty() && !new_exports.contains(&name) {
+            bail!("the JS glue calls the export `{name}`, which the wasm does not have");
+        }
+        rest = after;
+    }
+    Ok(out)
+}
+
+fn is_ident(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || c == '$'
+}
+
+/// Replaces every `prefix old suffix` in `text` where `old` is a whole identifier (and `prefix`
+/// starts one) by `prefix new suffix`; returns how many it replaced.
+fn replace_ident(text: &mut String, prefix: &str, old: &str, suffix: &str, new: &str) -> usize {
+    let needle = format!("{prefix}{old}{suffix}");
+    let mut out = String::with_capacity(text.len());
+    let mut count = 0;
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find(&needle) {
+        let before_ok = !rest[..at].ends_with(is_ident) && !rest[..at].ends_with('.')
+            || !prefix.is_empty() && !rest[..at].ends_with(is_ident);
+        let after = &rest[at + needle.len()..];
+        let after_ok = !suffix.is_empty() || !after.starts_with(is_ident);
+        out.push_str(&rest[..at]);
+        if before_ok && after_ok {
+            out.push_str(prefix);
+            out.push_str(new);
+            out.push_str(suffix);
+            count += 1;
+        } else {
+            out.push_str(&needle);
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    *text = out;
+    count
 }

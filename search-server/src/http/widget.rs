@@ -32,7 +32,12 @@ pub fn router(widget_dir: &Path) -> Router<AppState> {
         );
         return Router::new().route("/widget/{*path}", any(widget_missing));
     }
-    let files = ServeDir::new(widget_dir).append_index_html_on_directories(false);
+    // `cargo xtask build-widget` writes `<file>.gz` (zopfli) and `<file>.br` next to each file:
+    // served as they are to browsers that accept them, smaller than compressing on the fly.
+    let files = ServeDir::new(widget_dir)
+        .append_index_html_on_directories(false)
+        .precompressed_br()
+        .precompressed_gzip();
     Router::new()
         .nest_service("/widget", files)
         .layer(middleware::from_fn(widget_headers))
