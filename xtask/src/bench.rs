@@ -144,7 +144,13 @@ pub fn run_bench(ws: &Workspace, bench: &Bench) -> Result<()> {
 }
 
 fn widget_bench(ws: &Workspace, args: &WidgetArgs) -> Result<()> {
-    let tools = tools::ensure(ws, Needs { browser: true })?;
+    let tools = tools::ensure(
+        ws,
+        Needs {
+            browser: true,
+            smtp: false,
+        },
+    )?;
     let files = widget::build(ws, &tools, widget::Profile::Release)?;
     // The same server build the e2e tests use; the timings below are the browser's.
     run(ws
