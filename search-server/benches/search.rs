@@ -97,6 +97,7 @@ async fn bench_app(n: usize, dir: &std::path::Path) -> axum::Router {
         storage,
         widget_dir: dir.join("widget"),
         host_page: None,
+        handoff: Default::default(),
     })
 }
 

@@ -171,6 +171,7 @@ async fn baton_app(content: &Path, data: &Path) -> anyhow::Result<axum::Router> 
         storage,
         widget_dir: data.join("widget"),
         host_page: None,
+        handoff: Default::default(),
     }))
 }
 

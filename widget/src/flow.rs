@@ -665,17 +665,6 @@ fn node(n: &JsValue) -> Option<Node> {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::progress_text;
-
-    #[test]
-    fn progress_counts_from_one() {
-        assert_eq!(progress_text("{n}/{m}", 0, 4), "1/4");
-        assert_eq!(progress_text("{n}/{m}", 2, 0), "3/3");
-    }
-}
-
 /// The survey in its wire format ([`SurveyRequest`]), built as a JavaScript object: the widget
 /// carries no serde_json.
 fn survey_json(request: &SurveyRequest) -> String {
@@ -699,4 +688,15 @@ fn survey_json(request: &SurveyRequest) -> String {
         .ok()
         .and_then(|s| s.as_string())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::progress_text;
+
+    #[test]
+    fn progress_counts_from_one() {
+        assert_eq!(progress_text("{n}/{m}", 0, 4), "1/4");
+        assert_eq!(progress_text("{n}/{m}", 2, 0), "3/3");
+    }
 }
