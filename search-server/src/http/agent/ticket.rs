@@ -73,7 +73,7 @@ pub async fn page(
 fn done_text(done: &str, emails_customers: bool) -> Option<&'static str> {
     Some(match done {
         "reply" if emails_customers => "Reply sent. It is emailed to the customer.",
-        "reply" => "Reply stored. (No email to the customer: this server has no SMTP sender.)",
+        "reply" => "Reply stored. (Not emailed: this server has no sender address.)",
         "note" => "Internal note added.",
         "status" => "Status changed.",
         "assign" => "Assignment changed.",
@@ -156,8 +156,8 @@ fn view(
                 label for="reply" { "Reply to the customer" }
                 textarea #reply name="body" rows="5" required maxlength=(MAX_MESSAGE_CHARS) aria-describedby="reply-hint" {}
                 p.hint #reply-hint {
-                    @if emails_customers { "The customer sees it in the widget and gets it by email." }
-                    @else { "The customer sees it in the widget. This server sends no email to customers." }
+                    @if emails_customers { "It is stored with the ticket and emailed to the customer." }
+                    @else { "It is stored with the ticket. This server emails no one: it has no sender address (--smtp-from)." }
                     " Ctrl+Enter sends."
                 }
                 button type="submit" { "Send reply" }
