@@ -38,6 +38,8 @@ CREATE TABLE agent_login_attempts (
 
 CREATE INDEX agent_login_attempts_by_client ON agent_login_attempts (client, at);
 CREATE INDEX agent_login_attempts_by_email ON agent_login_attempts (email, at);
+-- Attempts older than a day are deleted as new ones come in.
+CREATE INDEX agent_login_attempts_by_time ON agent_login_attempts (at);
 
 ALTER TABLE tickets ADD COLUMN assignee_id INTEGER REFERENCES agents (id);
 

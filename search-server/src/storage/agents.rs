@@ -219,7 +219,8 @@ impl Storage {
         Ok(())
     }
 
-    /// Records a sign-in attempt, successful or not.
+    /// Records a sign-in attempt, successful or not, and forgets attempts older than a day
+    /// (rate limits look back minutes, not days).
     pub async fn record_login_attempt(
         &self,
         client: &str,
@@ -236,6 +237,10 @@ impl Storage {
         .bind(unix_ms(now))
         .execute(&self.pool)
         .await?;
+        sqlx::query("DELETE FROM agent_login_attempts WHERE at < ?")
+            .bind(unix_ms(now - Duration::days(1)))
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
