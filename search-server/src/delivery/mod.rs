@@ -10,6 +10,7 @@
 
 pub mod email;
 pub mod render;
+pub mod reply;
 pub mod webhook;
 
 use std::sync::Arc;

@@ -4,6 +4,7 @@
 //! `baton serve` binds it to a socket.
 
 pub mod admin;
+pub mod agent;
 pub mod api;
 pub mod error;
 pub mod flows;
@@ -88,6 +89,7 @@ pub fn app(state: AppState) -> Router {
             post(api::create_handoff).layer(DefaultBodyLimit::max(HANDOFF_BODY_LIMIT)),
         )
         .merge(admin::router())
+        .merge(agent::router())
         .merge(widget::router(&state.widget_dir))
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
