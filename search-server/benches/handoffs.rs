@@ -80,6 +80,7 @@ async fn run(synchronous: SqliteSynchronous, label: &str, pool: u32, total: usiz
                 per_site_per_minute: u32::MAX / 2,
             })),
         },
+        events: Arc::new(RateLimiter::default()),
     };
     let router = app(state);
     let bodies: Vec<String> = (0..total).map(body).collect();

@@ -98,6 +98,7 @@ async fn bench_app(n: usize, dir: &std::path::Path) -> axum::Router {
         widget_dir: dir.join("widget"),
         host_page: None,
         handoff: Default::default(),
+        events: Default::default(),
     })
 }
 

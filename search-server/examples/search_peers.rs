@@ -172,6 +172,7 @@ async fn baton_app(content: &Path, data: &Path) -> anyhow::Result<axum::Router> 
         widget_dir: data.join("widget"),
         host_page: None,
         handoff: Default::default(),
+        events: Default::default(),
     }))
 }
 

@@ -329,6 +329,13 @@ pub struct ServeArgs {
     pub log_format: LogFormat,
     #[command(flatten)]
     pub delivery: DeliveryArgs,
+    /// Event batches (`POST /api/v1/events`) one client address may send per minute.
+    #[arg(long, default_value_t = crate::http::events::DEFAULT_LIMITS.per_client_per_minute)]
+    pub event_batches_per_client_per_minute: u32,
+    /// Seconds between runs of the job that deletes events older than `[insights]
+    /// retention_days`.
+    #[arg(long, default_value_t = 3_600, value_parser = clap::value_parser!(u64).range(1..))]
+    pub events_purge_interval_secs: u64,
 }
 
 /// How logs look.

@@ -114,6 +114,35 @@ pub struct SiteConfig {
     /// Personal data removed from every stored text of a handoff.
     #[serde(default)]
     pub privacy: Privacy,
+    /// How long widget events for the reports are kept.
+    #[serde(default)]
+    pub insights: InsightsSettings,
+}
+
+/// `[insights]`: the events behind the reports.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct InsightsSettings {
+    /// Days an event is kept; `baton serve` deletes older ones.
+    #[serde(default = "InsightsSettings::default_retention_days")]
+    pub retention_days: u32,
+}
+
+impl InsightsSettings {
+    /// Most days `retention_days` may be (ten years).
+    pub const MAX_RETENTION_DAYS: u32 = 3_650;
+
+    fn default_retention_days() -> u32 {
+        90
+    }
+}
+
+impl Default for InsightsSettings {
+    fn default() -> Self {
+        InsightsSettings {
+            retention_days: InsightsSettings::default_retention_days(),
+        }
+    }
 }
 
 /// `[handoff]`: how a ticket's urgency tier is chosen.
@@ -293,6 +322,13 @@ impl SiteConfig {
                         .with_hint(e.to_string()),
                 );
             }
+        }
+        let retention = self.insights.retention_days;
+        if !(1..=InsightsSettings::MAX_RETENTION_DAYS).contains(&retention) {
+            out.push(at("retention_days").diag(format!(
+                "`retention_days = {retention}` must be 1 to {} days",
+                InsightsSettings::MAX_RETENTION_DAYS
+            )));
         }
         if let Some(default) = &self.handoff.default_urgency
             && !self.urgency.iter().any(|t| &t.id == default)
@@ -569,6 +605,19 @@ support_email = "help@example.com"
         let shown = out[0].report();
         assert!(shown.starts_with("kb/site.toml:10:1: error: "), "{shown}");
         assert!(shown.contains("did you mean `brand_color`?"), "{shown}");
+    }
+
+    #[test]
+    fn event_retention_defaults_to_90_days_and_must_be_1_to_3650() {
+        let (site, _) = parse(GOOD);
+        assert_eq!(site.expect("valid").insights.retention_days, 90);
+        let (site, _) = parse(&format!("{GOOD}\n[insights]\nretention_days = 30\n"));
+        assert_eq!(site.expect("valid").insights.retention_days, 30);
+        for bad in ["0", "3651"] {
+            let (site, out) = parse(&format!("{GOOD}\n[insights]\nretention_days = {bad}\n"));
+            assert!(site.is_none());
+            assert!(out[0].message.contains("retention_days"), "{out:?}");
+        }
     }
 
     #[test]

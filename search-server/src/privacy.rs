@@ -80,9 +80,47 @@ pub fn luhn_valid(s: &str) -> bool {
     sum.is_multiple_of(10)
 }
 
+/// What an email address in a search query becomes.
+pub const EMAIL_MARK: &str = "[email]";
+/// What a run of six or more digits in a search query becomes.
+pub const DIGITS_MARK: &str = "[number]";
+
+/// A search query as the insights reports keep it: email addresses and runs of six or more
+/// digits (order numbers, phone numbers, card numbers) replaced, lowercased, whitespace
+/// collapsed.
+pub fn scrub_query(query: &str) -> String {
+    static EMAIL: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+        #[allow(clippy::unwrap_used)] // A constant pattern, covered by the tests.
+        Regex::new(r"[^\s@]+@[^\s@]+").unwrap()
+    });
+    static DIGITS: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+        #[allow(clippy::unwrap_used)] // A constant pattern, covered by the tests.
+        Regex::new(r"\d(?:[-.]?\d){5,}").unwrap()
+    });
+    let text = EMAIL.replace_all(query, EMAIL_MARK);
+    let text = DIGITS.replace_all(&text, DIGITS_MARK);
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn queries_lose_emails_and_long_digit_runs() {
+        assert_eq!(
+            scrub_query("  Refund for ADA@example.com  order 12345678 "),
+            "refund for [email] order [number]"
+        );
+        assert_eq!(scrub_query("call 030-123-4567"), "call [number]");
+        assert_eq!(
+            scrub_query("error 404 on step 12345"),
+            "error 404 on step 12345"
+        );
+    }
 
     #[test]
     fn card_numbers_that_pass_luhn_are_removed_others_stay() {

@@ -55,6 +55,7 @@ async fn start() -> Admin {
         widget_dir: dir.path().join("widget"),
         host_page: None,
         handoff: Default::default(),
+        events: Default::default(),
     };
     Admin {
         router: app(state),

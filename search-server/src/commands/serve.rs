@@ -73,6 +73,10 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 per_site_per_minute: args.delivery.handoffs_per_site_per_minute,
             })),
         },
+        events: Arc::new(RateLimiter::new(Limits {
+            per_client_per_minute: args.event_batches_per_client_per_minute,
+            ..crate::http::events::DEFAULT_LIMITS
+        })),
     };
     let listener = tokio::net::TcpListener::bind(&args.addr)
         .await
@@ -97,6 +101,13 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 
     // Delivers what earlier runs left in the outbox too.
     let worker = crate::delivery::spawn(storage.clone(), delivery);
+    let retention = {
+        let knowledge = Arc::clone(&state.knowledge);
+        storage.spawn_event_retention(
+            move || knowledge.current().library.site.insights.retention_days,
+            Duration::from_secs(args.events_purge_interval_secs),
+        )
+    };
     axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
@@ -110,6 +121,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     .context("the server stopped with an error")?;
     // A delivery cut short here is claimed again after its lease, with the same id.
     worker.abort();
+    retention.abort();
     storage.close().await;
     tracing::info!("stopped");
     Ok(())

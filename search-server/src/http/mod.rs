@@ -7,6 +7,7 @@ pub mod admin;
 pub mod agent;
 pub mod api;
 pub mod error;
+pub mod events;
 pub mod flows;
 pub mod rate_limit;
 pub mod widget;
@@ -44,6 +45,8 @@ pub struct AppState {
     pub host_page: Option<PathBuf>,
     /// Where tickets are delivered, and the handoff rate limits.
     pub handoff: HandoffServices,
+    /// Rate limits of `POST /api/v1/events`, per client address and site.
+    pub events: Arc<rate_limit::RateLimiter>,
 }
 
 /// What the handoff endpoint needs besides storage.
@@ -87,6 +90,10 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/api/v1/handoffs",
             post(api::create_handoff).layer(DefaultBodyLimit::max(HANDOFF_BODY_LIMIT)),
+        )
+        .route(
+            "/api/v1/events",
+            post(events::create_events).layer(DefaultBodyLimit::max(events::EVENTS_BODY_LIMIT)),
         )
         .merge(admin::router())
         .merge(agent::router())

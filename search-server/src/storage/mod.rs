@@ -6,13 +6,16 @@
 
 mod admin;
 mod agents;
+mod events;
 mod inbox;
 mod outbox;
+pub mod reports;
 mod surveys;
 mod views;
 
 pub use admin::{ContentVersion, TOKEN_PREFIX};
 pub use agents::{Agent, FailedLogins, normalize_email};
+pub use events::{EventBatch, EventKind, NewEvent, day_of, unix_ms};
 pub use inbox::{
     ConsoleTicket, CustomerEmail, INBOX_LIMIT, InboxFacets, InboxFilter, InboxTicket,
     MessageAuthor, TicketChange, TicketMessage, TicketStatus,
