@@ -243,3 +243,747 @@ async fn the_retention_job_deletes_events_older_than_the_retention() {
     job.abort();
     assert_eq!(left, 1);
 }
+
+// ---- The replayed month ----
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use baton_core::api::HandoffRequest;
+use baton_server::storage::reports::{
+    ArticleFigures, Csat, FlowFunnel, FunnelStep, NO_TOPIC, QueryFigures, READ_SECONDS,
+    SATISFIED_RATING, SearchDay, SlaTier, TOP_ROWS, Tally, UNASSIGNED,
+};
+use baton_server::storage::{MessageAuthor, NewHandoff, day_of, fingerprint};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+/// Queries and how many results each finds (0: a content gap).
+const QUERIES: &[(&str, i64)] = &[
+    ("reset password", 4),
+    ("invoice", 3),
+    ("refund", 5),
+    ("cancel subscription", 2),
+    ("change email", 3),
+    ("two factor", 2),
+    ("shipping time", 4),
+    ("api rate limit", 1),
+    ("export data", 2),
+    ("delete account", 3),
+    ("warp drive", 0),
+    ("sso with okta", 0),
+    ("dark mode", 0),
+    ("bulk import csv", 0),
+    ("gift cards", 0),
+    ("vat number", 1),
+    ("team seats", 2),
+    ("mobile app", 1),
+    ("webhooks retry", 1),
+    ("language settings", 2),
+    ("invoice address", 1),
+    ("student discount", 0),
+];
+const SLUGS: &[&str] = &[
+    "reset-your-password",
+    "invoices",
+    "refunds",
+    "cancel",
+    "change-email",
+    "two-factor",
+    "shipping",
+    "api-limits",
+];
+/// Flow id and its steps in order.
+const FLOWS: &[(&str, &[&str])] = &[
+    ("login", &["device", "error", "browser"]),
+    ("billing", &["plan", "card"]),
+    ("shipping", &["order", "carrier", "address", "wait"]),
+];
+const SESSIONS: usize = 4_000;
+/// November 2026: the month replayed.
+const FIRST_DAY_MS: i64 = 1_793_491_200_000;
+const DAY_MS: i64 = 86_400_000;
+
+struct Session {
+    id: String,
+    locale: &'static str,
+    events: Vec<NewEvent>,
+}
+
+fn ev(kind: EventKind, at: &mut i64, rng: &mut StdRng) -> NewEvent {
+    *at += rng.random_range(1_000..60_000);
+    NewEvent::new(kind, *at)
+}
+
+/// A deterministic month of sessions; `references` are tickets a survey may be about.
+fn generate(references: &[String]) -> Vec<Session> {
+    let mut rng = StdRng::seed_from_u64(20_261_101);
+    let mut sessions = Vec::with_capacity(SESSIONS);
+    for n in 0..SESSIONS {
+        let day = rng.random_range(0..30);
+        let mut at = FIRST_DAY_MS + day * DAY_MS + rng.random_range(0..DAY_MS - 4 * 3_600_000);
+        let locale = if rng.random_bool(0.7) { "en" } else { "de" };
+        let mut events = vec![ev(EventKind::WidgetOpened, &mut at, &mut rng)];
+        let mut read_any = false;
+        if rng.random_bool(0.8) {
+            for _ in 0..rng.random_range(1..=3) {
+                let (query, results) = QUERIES[rng.random_range(0..QUERIES.len())];
+                let mut search = ev(EventKind::Search, &mut at, &mut rng);
+                search.query = Some(query.to_owned());
+                search.result_count = Some(results);
+                events.push(search);
+                if results > 0 && rng.random_bool(0.55) {
+                    let slug = SLUGS[rng.random_range(0..SLUGS.len())];
+                    let mut click = ev(EventKind::ResultClicked, &mut at, &mut rng);
+                    click.query = Some(query.to_owned());
+                    click.position = Some(rng.random_range(1..=results));
+                    click.slug = Some(slug.to_owned());
+                    events.push(click);
+                    let mut view = ev(EventKind::ArticleViewed, &mut at, &mut rng);
+                    view.slug = Some(slug.to_owned());
+                    view.seconds = Some(rng.random_range(0..120));
+                    read_any = true;
+                    events.push(view);
+                    if rng.random_bool(0.3) {
+                        let mut vote = ev(EventKind::Vote, &mut at, &mut rng);
+                        vote.slug = Some(slug.to_owned());
+                        vote.helpful =
+                            Some(rng.random_bool(if slug == "refunds" { 0.2 } else { 0.7 }));
+                        events.push(vote);
+                    }
+                }
+            }
+        }
+        let mut flow_used = None;
+        if rng.random_bool(if read_any { 0.1 } else { 0.3 }) {
+            let (flow, steps) = FLOWS[rng.random_range(0..FLOWS.len())];
+            flow_used = Some(flow);
+            let mut start = ev(EventKind::FlowStarted, &mut at, &mut rng);
+            start.flow_id = Some(flow.to_owned());
+            events.push(start);
+            let mut finished = true;
+            for step in steps {
+                let mut s = ev(EventKind::FlowStep, &mut at, &mut rng);
+                s.flow_id = Some(flow.to_owned());
+                s.step = Some((*step).to_owned());
+                events.push(s);
+                if rng.random_bool(0.15) {
+                    let mut left = ev(EventKind::FlowAbandoned, &mut at, &mut rng);
+                    left.flow_id = Some(flow.to_owned());
+                    left.step = Some((*step).to_owned());
+                    events.push(left);
+                    finished = false;
+                    break;
+                }
+            }
+            if finished {
+                let mut outcome = ev(EventKind::FlowOutcome, &mut at, &mut rng);
+                outcome.flow_id = Some(flow.to_owned());
+                outcome.outcome = Some(
+                    if rng.random_bool(0.6) {
+                        "resolved"
+                    } else {
+                        "escalate"
+                    }
+                    .to_owned(),
+                );
+                events.push(outcome);
+            }
+        }
+        if rng.random_bool(0.15) {
+            events.push(ev(EventKind::HandoffStarted, &mut at, &mut rng));
+            if rng.random_bool(0.75) {
+                let mut sent = ev(EventKind::HandoffSubmitted, &mut at, &mut rng);
+                sent.reference = Some(format!("BT-{n:04}"));
+                events.push(sent);
+            } else {
+                events.push(ev(EventKind::HandoffAbandoned, &mut at, &mut rng));
+            }
+        }
+        if rng.random_bool(0.12) {
+            let mut survey = ev(EventKind::SurveyAnswered, &mut at, &mut rng);
+            survey.rating = Some(rng.random_range(1..=5));
+            survey.solved = Some(rng.random_bool(0.5));
+            survey.flow_id = flow_used.map(str::to_owned);
+            if rng.random_bool(0.3) {
+                survey.reference = Some(references[rng.random_range(0..references.len())].clone());
+            }
+            events.push(survey);
+        }
+        sessions.push(Session {
+            id: format!("sess-{n:05}"),
+            locale,
+            events,
+        });
+    }
+    sessions
+}
+
+/// The events in the filter's scope, with their session.
+fn in_scope<'a>(
+    sessions: &'a [Session],
+    filter: &'a ReportFilter,
+    kind: EventKind,
+) -> impl Iterator<Item = (&'a Session, &'a NewEvent)> + 'a {
+    sessions
+        .iter()
+        .filter(|s| filter.locale.as_deref().is_none_or(|l| l == s.locale))
+        .flat_map(|s| s.events.iter().map(move |e| (s, e)))
+        .filter(move |(_, e)| {
+            let day = day_of(e.at_ms);
+            e.kind == kind && day >= filter.from && day <= filter.to
+        })
+}
+
+fn ratio(a: u64, b: u64) -> Option<f64> {
+    (b > 0).then(|| a as f64 / b as f64)
+}
+
+fn close(a: Option<f64>, b: Option<f64>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => (a - b).abs() < 1e-9,
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+fn sorted_top<T: Clone>(
+    mut list: Vec<T>,
+    key: impl Fn(&T) -> (std::cmp::Reverse<u64>, String),
+) -> Vec<T> {
+    list.sort_by_key(|t| key(t));
+    list.truncate(TOP_ROWS);
+    list
+}
+
+fn tallies(counts: BTreeMap<String, u64>) -> Vec<Tally> {
+    sorted_top(
+        counts
+            .into_iter()
+            .map(|(key, count)| Tally { key, count })
+            .collect(),
+        |t| (std::cmp::Reverse(t.count), t.key.clone()),
+    )
+}
+
+fn has(session: &Session, kind: EventKind, also: impl Fn(&NewEvent) -> bool) -> bool {
+    session.events.iter().any(|e| e.kind == kind && also(e))
+}
+
+/// The last event of `kind` at or before `at` in the session.
+fn last_before(session: &Session, kind: EventKind, at: i64) -> Option<&NewEvent> {
+    session
+        .events
+        .iter()
+        .filter(|e| e.kind == kind && e.at_ms <= at)
+        .max_by_key(|e| e.at_ms)
+}
+
+async fn check_searches(app: &TestApp, sessions: &[Session], filter: &ReportFilter) {
+    let report = app.storage.search_report(filter).await.expect("searches");
+    let mut groups: BTreeMap<String, (QueryFigures, BTreeSet<String>)> = BTreeMap::new();
+    let mut days: BTreeMap<String, SearchDay> = BTreeMap::new();
+    for (s, e) in in_scope(sessions, filter, EventKind::Search) {
+        let query = e.query.clone().expect("query");
+        let results = e.result_count.expect("count");
+        let clicked = results > 0
+            && has(s, EventKind::ResultClicked, |c| {
+                c.query.as_deref() == Some(&query)
+            });
+        let (g, who) = groups.entry(query.clone()).or_insert_with(|| {
+            (
+                QueryFigures {
+                    query: query.clone(),
+                    searches: 0,
+                    sessions: 0,
+                    zero_result_searches: 0,
+                    searches_with_results: 0,
+                    clicked_searches: 0,
+                },
+                BTreeSet::new(),
+            )
+        });
+        g.searches += 1;
+        who.insert(s.id.clone());
+        g.sessions = who.len() as u64;
+        g.zero_result_searches += u64::from(results == 0);
+        g.searches_with_results += u64::from(results > 0);
+        g.clicked_searches += u64::from(clicked);
+        let day = day_of(e.at_ms);
+        let d = days.entry(day.clone()).or_insert(SearchDay {
+            day,
+            searches: 0,
+            zero_result_searches: 0,
+            clicked_searches: 0,
+        });
+        d.searches += 1;
+        d.zero_result_searches += u64::from(results == 0);
+        d.clicked_searches += u64::from(clicked);
+    }
+    let all: Vec<QueryFigures> = groups.into_values().map(|(g, _)| g).collect();
+    let with_results: u64 = all.iter().map(|q| q.searches_with_results).sum();
+    let clicked: u64 = all.iter().map(|q| q.clicked_searches).sum();
+    assert_eq!(report.searches, all.iter().map(|q| q.searches).sum::<u64>());
+    assert_eq!(report.searches_with_results, with_results);
+    assert_eq!(report.clicked_searches, clicked);
+    assert!(close(
+        report.click_through_rate,
+        ratio(clicked, with_results)
+    ));
+    let positions: Vec<i64> = in_scope(sessions, filter, EventKind::ResultClicked)
+        .map(|(_, e)| e.position.expect("position"))
+        .collect();
+    let mean = (!positions.is_empty())
+        .then(|| positions.iter().sum::<i64>() as f64 / positions.len() as f64);
+    assert!(
+        close(report.mean_clicked_position, mean),
+        "{:?} {mean:?}",
+        report.mean_clicked_position
+    );
+    let top = |by: fn(&QueryFigures) -> u64, keep: fn(&QueryFigures) -> bool| {
+        sorted_top(all.iter().filter(|q| keep(q)).cloned().collect(), |q| {
+            (std::cmp::Reverse(by(q)), q.query.clone())
+        })
+    };
+    assert_eq!(report.top, top(|q| q.searches, |_| true));
+    assert_eq!(
+        report.zero_result,
+        top(|q| q.zero_result_searches, |q| q.zero_result_searches > 0)
+    );
+    assert_eq!(
+        report.no_click,
+        top(
+            |q| q.searches_with_results,
+            |q| q.searches_with_results > 0 && q.clicked_searches == 0
+        )
+    );
+    assert!(!report.zero_result.is_empty());
+    assert_eq!(report.by_day, days.into_values().collect::<Vec<_>>());
+}
+
+async fn check_self_service(app: &TestApp, sessions: &[Session], filter: &ReportFilter) {
+    let report = app
+        .storage
+        .self_service_report(filter)
+        .await
+        .expect("self-service");
+    let mut considered: BTreeSet<&str> = BTreeSet::new();
+    for kind in [EventKind::Search, EventKind::FlowStarted] {
+        considered.extend(in_scope(sessions, filter, kind).map(|(s, _)| s.id.as_str()));
+    }
+    let by_id: HashMap<&str, &Session> = sessions.iter().map(|s| (s.id.as_str(), s)).collect();
+    let deflected = considered
+        .iter()
+        .filter(|id| {
+            let s = by_id[*id];
+            (has(s, EventKind::ArticleViewed, |e| {
+                e.seconds >= Some(READ_SECONDS)
+            }) || has(s, EventKind::FlowOutcome, |e| {
+                e.outcome.as_deref() == Some("resolved")
+            })) && !has(s, EventKind::HandoffSubmitted, |_| true)
+        })
+        .count() as u64;
+    assert_eq!(report.sessions, considered.len() as u64);
+    assert_eq!(report.deflected, deflected);
+    assert!(close(
+        report.deflection_rate,
+        ratio(deflected, considered.len() as u64)
+    ));
+    let handoffs: Vec<(&Session, &NewEvent)> =
+        in_scope(sessions, filter, EventKind::HandoffSubmitted).collect();
+    assert_eq!(report.handoffs, handoffs.len() as u64);
+    let mut by_flow = BTreeMap::new();
+    let mut by_article = BTreeMap::new();
+    let mut searches = BTreeMap::new();
+    for (s, h) in &handoffs {
+        let flow = last_before(s, EventKind::FlowStarted, h.at_ms)
+            .and_then(|e| e.flow_id.clone())
+            .unwrap_or_else(|| NO_TOPIC.to_owned());
+        *by_flow.entry(flow).or_insert(0) += 1;
+        let article = last_before(s, EventKind::ArticleViewed, h.at_ms)
+            .and_then(|e| e.slug.clone())
+            .unwrap_or_else(|| NO_TOPIC.to_owned());
+        *by_article.entry(article).or_insert(0) += 1;
+        let queries: BTreeSet<String> = s
+            .events
+            .iter()
+            .filter(|e| e.kind == EventKind::Search && e.at_ms <= h.at_ms)
+            .filter_map(|e| e.query.clone())
+            .collect();
+        for q in queries {
+            *searches.entry(q).or_insert(0) += 1;
+        }
+    }
+    assert_eq!(report.by_flow, tallies(by_flow));
+    assert_eq!(report.by_last_article, tallies(by_article));
+    assert_eq!(report.searches_before_handoff, tallies(searches));
+}
+
+async fn check_articles(app: &TestApp, sessions: &[Session], filter: &ReportFilter) {
+    let report = app.storage.article_report(filter).await.expect("articles");
+    let mut articles: BTreeMap<String, (ArticleFigures, i64)> = BTreeMap::new();
+    let blank = |slug: &str| {
+        (
+            ArticleFigures {
+                slug: slug.to_owned(),
+                views: 0,
+                mean_seconds: None,
+                helpful_votes: 0,
+                unhelpful_votes: 0,
+                helpful_ratio: None,
+                before_handoff: 0,
+            },
+            0,
+        )
+    };
+    for (_, e) in in_scope(sessions, filter, EventKind::ArticleViewed) {
+        let slug = e.slug.clone().expect("slug");
+        let (a, seconds) = articles.entry(slug.clone()).or_insert_with(|| blank(&slug));
+        a.views += 1;
+        *seconds += e.seconds.expect("seconds");
+    }
+    for (_, e) in in_scope(sessions, filter, EventKind::Vote) {
+        let slug = e.slug.clone().expect("slug");
+        let (a, _) = articles.entry(slug.clone()).or_insert_with(|| blank(&slug));
+        if e.helpful == Some(true) {
+            a.helpful_votes += 1;
+        } else {
+            a.unhelpful_votes += 1;
+        }
+    }
+    for (s, h) in in_scope(sessions, filter, EventKind::HandoffSubmitted) {
+        let read: BTreeSet<String> = s
+            .events
+            .iter()
+            .filter(|e| e.kind == EventKind::ArticleViewed && e.at_ms <= h.at_ms)
+            .filter_map(|e| e.slug.clone())
+            .collect();
+        for slug in read {
+            articles
+                .entry(slug.clone())
+                .or_insert_with(|| blank(&slug))
+                .0
+                .before_handoff += 1;
+        }
+    }
+    let mut expected: Vec<ArticleFigures> = articles
+        .into_values()
+        .map(|(mut a, seconds)| {
+            a.mean_seconds = (a.views > 0).then(|| seconds as f64 / a.views as f64);
+            a.helpful_ratio = ratio(a.helpful_votes, a.helpful_votes + a.unhelpful_votes);
+            a
+        })
+        .collect();
+    expected.sort_by(|a, b| b.views.cmp(&a.views).then_with(|| a.slug.cmp(&b.slug)));
+    assert_eq!(report.len(), expected.len());
+    for (got, want) in report.iter().zip(&expected) {
+        assert_eq!(
+            (
+                &got.slug,
+                got.views,
+                got.helpful_votes,
+                got.unhelpful_votes,
+                got.before_handoff
+            ),
+            (
+                &want.slug,
+                want.views,
+                want.helpful_votes,
+                want.unhelpful_votes,
+                want.before_handoff
+            )
+        );
+        assert!(
+            close(got.mean_seconds, want.mean_seconds),
+            "{got:?} {want:?}"
+        );
+        assert!(
+            close(got.helpful_ratio, want.helpful_ratio),
+            "{got:?} {want:?}"
+        );
+    }
+    let refunds = report
+        .iter()
+        .find(|a| a.slug == "refunds")
+        .expect("refunds read");
+    assert!(refunds.helpful_ratio < Some(0.5), "{refunds:?}");
+}
+
+async fn check_flows(app: &TestApp, sessions: &[Session], filter: &ReportFilter) {
+    let report = app.storage.flow_report(filter).await.expect("flows");
+    let distinct = |kind: EventKind, item: fn(&NewEvent) -> String| {
+        let mut sets: BTreeMap<(String, String), BTreeSet<&str>> = BTreeMap::new();
+        for (s, e) in in_scope(sessions, filter, kind) {
+            sets.entry((e.flow_id.clone().expect("flow"), item(e)))
+                .or_default()
+                .insert(s.id.as_str());
+        }
+        sets.into_iter()
+            .map(|(k, v)| (k, v.len() as u64))
+            .collect::<BTreeMap<_, _>>()
+    };
+    let started = distinct(EventKind::FlowStarted, |_| String::new());
+    let reached = distinct(EventKind::FlowStep, |e| e.step.clone().expect("step"));
+    let left = distinct(EventKind::FlowAbandoned, |e| e.step.clone().expect("step"));
+    let left_any = distinct(EventKind::FlowAbandoned, |_| String::new());
+    let outcomes = distinct(EventKind::FlowOutcome, |e| {
+        e.outcome.clone().expect("outcome")
+    });
+    let expected: Vec<FlowFunnel> = started
+        .iter()
+        .map(|((flow, _), n)| {
+            let mut steps: Vec<FunnelStep> = reached
+                .iter()
+                .filter(|((f, _), _)| f == flow)
+                .map(|((_, step), r)| {
+                    let a = left
+                        .get(&(flow.clone(), step.clone()))
+                        .copied()
+                        .unwrap_or(0);
+                    FunnelStep {
+                        step: step.clone(),
+                        reached: *r,
+                        abandoned: a,
+                        drop_off: ratio(a, *r),
+                    }
+                })
+                .collect();
+            steps.sort_by(|a, b| b.reached.cmp(&a.reached).then_with(|| a.step.cmp(&b.step)));
+            let mut outs: Vec<Tally> = outcomes
+                .iter()
+                .filter(|((f, _), _)| f == flow)
+                .map(|((_, o), c)| Tally {
+                    key: o.clone(),
+                    count: *c,
+                })
+                .collect();
+            outs.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
+            FlowFunnel {
+                flow_id: flow.clone(),
+                started: *n,
+                steps,
+                outcomes: outs,
+                abandoned: left_any
+                    .get(&(flow.clone(), String::new()))
+                    .copied()
+                    .unwrap_or(0),
+            }
+        })
+        .collect();
+    assert_eq!(report, expected);
+    assert_eq!(report.len(), FLOWS.len());
+}
+
+async fn check_satisfaction(
+    app: &TestApp,
+    sessions: &[Session],
+    filter: &ReportFilter,
+    assignees: &HashMap<String, String>,
+) {
+    let report = app
+        .storage
+        .satisfaction_report(filter)
+        .await
+        .expect("satisfaction");
+    let mut groups: [BTreeMap<String, (u64, u64)>; 4] = Default::default();
+    for (_, e) in in_scope(sessions, filter, EventKind::SurveyAnswered) {
+        let happy = u64::from(e.rating.expect("rating") >= SATISFIED_RATING);
+        let mut add = |g: usize, key: String| {
+            let c = groups[g].entry(key).or_insert((0, 0));
+            c.0 += 1;
+            c.1 += happy;
+        };
+        add(0, "all".into());
+        add(1, day_of(e.at_ms));
+        if let Some(reference) = &e.reference {
+            add(
+                2,
+                assignees
+                    .get(reference)
+                    .cloned()
+                    .unwrap_or_else(|| UNASSIGNED.into()),
+            );
+        }
+        add(3, e.flow_id.clone().unwrap_or_else(|| NO_TOPIC.into()));
+    }
+    let csat = |g: &BTreeMap<String, (u64, u64)>| -> Vec<Csat> {
+        g.iter()
+            .map(|(k, (n, yes))| Csat {
+                key: k.clone(),
+                answers: *n,
+                satisfied: *yes,
+                csat: ratio(*yes, *n),
+            })
+            .collect()
+    };
+    assert_eq!(vec![report.overall.clone()], csat(&groups[0]));
+    assert_eq!(report.by_day, csat(&groups[1]));
+    assert_eq!(report.by_agent, csat(&groups[2]));
+    assert_eq!(report.by_topic, csat(&groups[3]));
+    assert!(report.by_agent.len() >= 2, "{:?}", report.by_agent);
+}
+
+/// Tickets in the month with promises and agents' first replies; answers the references, the
+/// assignee of each assigned one, and the expected SLA rows for the whole month.
+async fn store_tickets(app: &TestApp) -> (Vec<String>, HashMap<String, String>, Vec<SlaTier>) {
+    let hash = baton_server::password::hash("correct horse battery").expect("hash");
+    let first = OffsetDateTime::from_unix_timestamp(FIRST_DAY_MS / 1000).expect("time");
+    let ada = app
+        .storage
+        .add_agent("ada@example.com", "Ada", &hash, first)
+        .await
+        .expect("agent");
+    let bob = app
+        .storage
+        .add_agent("bob@example.com", "Bob", &hash, first)
+        .await
+        .expect("agent");
+    let mut rng = StdRng::seed_from_u64(7);
+    let mut references = Vec::new();
+    let mut assignees = HashMap::new();
+    let mut sla: BTreeMap<String, SlaTier> = BTreeMap::new();
+    for n in 0..60_i64 {
+        let created = first + time::Duration::hours(n * 11);
+        let urgency = ["high", "normal"][usize::from(n % 3 == 0)];
+        let promise = time::Duration::hours(if urgency == "high" { 4 } else { 24 });
+        let reply_by = created + promise;
+        let request: HandoffRequest =
+            serde_json::from_value(fixture::handoff(&format!("ticket {n}"))).expect("request");
+        let ticket = app
+            .storage
+            .store_handoff(&NewHandoff {
+                request: &request,
+                fingerprint: fingerprint(&request),
+                locale: "en",
+                idempotency_key: None,
+                urgency: Some(urgency.to_owned()),
+                reply_by: Some(rfc3339(reply_by)),
+                deliveries: Vec::new(),
+                now: created,
+            })
+            .await
+            .expect("ticket")
+            .ticket()
+            .clone();
+        let reference = ticket.reference.as_str().to_owned();
+        let id = app
+            .storage
+            .console_ticket(&reference)
+            .await
+            .expect("read")
+            .expect("ticket")
+            .id;
+        let row = sla.entry(urgency.to_owned()).or_insert(SlaTier {
+            urgency: urgency.to_owned(),
+            tickets: 0,
+            in_time: 0,
+            late: 0,
+            unanswered: 0,
+            share_in_time: None,
+        });
+        row.tickets += 1;
+        let agent = if n % 2 == 0 { &ada } else { &bob };
+        match rng.random_range(0..4) {
+            0 => row.unanswered += 1,
+            k => {
+                let after = if k == 1 {
+                    promise + time::Duration::minutes(5)
+                } else {
+                    promise / 2
+                };
+                if k == 1 {
+                    row.late += 1;
+                } else {
+                    row.in_time += 1;
+                }
+                // A note first does not count as a reply.
+                app.storage
+                    .add_agent_message(id, agent.id, MessageAuthor::Note, "note", None, created)
+                    .await
+                    .expect("note");
+                app.storage
+                    .add_agent_message(
+                        id,
+                        agent.id,
+                        MessageAuthor::Agent,
+                        "hi",
+                        None,
+                        created + after,
+                    )
+                    .await
+                    .expect("reply");
+            }
+        }
+        if n % 5 != 4 {
+            assert!(
+                app.storage
+                    .assign_ticket(id, agent.id, Some(agent.id), created)
+                    .await
+                    .expect("assign")
+            );
+            assignees.insert(reference.clone(), agent.name.clone());
+        }
+        references.push(reference);
+    }
+    let sla = sla
+        .into_values()
+        .map(|mut t| {
+            t.share_in_time = ratio(t.in_time, t.tickets);
+            t
+        })
+        .collect();
+    (references, assignees, sla)
+}
+
+fn rfc3339(at: OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339)
+        .expect("format")
+}
+
+#[tokio::test]
+async fn a_replayed_month_gives_the_figures_computed_from_its_events() {
+    let app = TestApp::start().await;
+    let (references, assignees, sla) = store_tickets(&app).await;
+    let sessions = generate(&references);
+    let events: usize = sessions.iter().map(|s| s.events.len()).sum();
+    assert!(events > 15_000, "{events}");
+    let batches: Vec<EventBatch<'_>> = sessions
+        .iter()
+        .flat_map(|s| {
+            s.events.chunks(MAX_EVENTS).map(|chunk| EventBatch {
+                site: "acme",
+                session_id: &s.id,
+                locale: s.locale,
+                events: chunk,
+            })
+        })
+        .collect();
+    let received =
+        OffsetDateTime::from_unix_timestamp(FIRST_DAY_MS / 1000 + 31 * 86_400).expect("t");
+    app.storage
+        .store_events(&batches, received)
+        .await
+        .expect("stored");
+    assert_eq!(
+        app.storage.event_count().await.expect("count"),
+        events as u64
+    );
+
+    let month = ReportFilter {
+        from: "2026-11-01".into(),
+        to: "2026-11-30".into(),
+        locale: None,
+    };
+    let german_middle = ReportFilter {
+        from: "2026-11-10".into(),
+        to: "2026-11-19".into(),
+        locale: Some("de".into()),
+    };
+    for filter in [&month, &german_middle] {
+        check_searches(&app, &sessions, filter).await;
+        check_self_service(&app, &sessions, filter).await;
+        check_articles(&app, &sessions, filter).await;
+        check_flows(&app, &sessions, filter).await;
+        check_satisfaction(&app, &sessions, filter, &assignees).await;
+    }
+    assert_eq!(app.storage.sla_report(&month).await.expect("sla"), sla);
+}
