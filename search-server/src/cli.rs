@@ -58,6 +58,32 @@ pub enum Command {
     /// Manage the agents who sign in to the console at /agent.
     #[command(subcommand)]
     Agent(AgentCommand),
+    /// Reports from the widget's events, for editors in the terminal.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Searches that found nothing, searches whose results nobody clicked, and articles voted
+    /// unhelpful: what to write or fix next.
+    ContentGaps(ContentGapsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ContentGapsArgs {
+    /// The last N days (UTC), today included.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub days: u32,
+    /// Only events in this locale.
+    #[arg(long)]
+    pub locale: Option<String>,
+    /// `text` for people, `json` for tools.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// Folder of the database, as given to `baton serve`.
+    #[arg(long, env = "BATON_DATA_DIR", default_value = "baton-data")]
+    pub data_dir: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

@@ -987,3 +987,84 @@ async fn a_replayed_month_gives_the_figures_computed_from_its_events() {
     }
     assert_eq!(app.storage.sla_report(&month).await.expect("sla"), sla);
 }
+
+#[tokio::test]
+async fn report_content_gaps_prints_zero_result_and_no_click_queries_and_unhelpful_articles() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let storage = baton_server::storage::Storage::open(dir.path())
+        .await
+        .expect("storage");
+    let now = OffsetDateTime::now_utc();
+    let at = unix_ms(now) - 60_000;
+    let search = |query: &str, results: i64| {
+        let mut e = NewEvent::new(EventKind::Search, at);
+        e.query = Some(query.to_owned());
+        e.result_count = Some(results);
+        e
+    };
+    let vote = |helpful: bool| {
+        let mut e = NewEvent::new(EventKind::Vote, at);
+        e.slug = Some("refunds".to_owned());
+        e.helpful = Some(helpful);
+        e
+    };
+    let events = [
+        search("warp drive", 0),
+        search("warp drive", 0),
+        search("invoice", 2),
+        vote(false),
+        vote(false),
+        vote(true),
+    ];
+    let german = [search("lieferzeit", 0)];
+    storage
+        .store_events(
+            &[
+                EventBatch {
+                    site: "acme",
+                    session_id: "s-cli-1",
+                    locale: "en",
+                    events: &events,
+                },
+                EventBatch {
+                    site: "acme",
+                    session_id: "s-cli-2",
+                    locale: "de",
+                    events: &german,
+                },
+            ],
+            now,
+        )
+        .await
+        .expect("stored");
+    storage.close().await;
+
+    let run = |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_baton"))
+            .args(["report", "content-gaps", "--data-dir"])
+            .arg(dir.path())
+            .args(args)
+            .output()
+            .expect("runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).expect("utf-8")
+    };
+    let text = run(&["--days", "7", "--locale", "en"]);
+    assert!(text.contains("  2\twarp drive\n"), "{text}");
+    assert!(text.contains("  1\tinvoice\n"), "{text}");
+    assert!(text.contains("  33%\t3\trefunds\n"), "{text}");
+    assert!(!text.contains("lieferzeit"), "{text}");
+    let json: Value = serde_json::from_str(&run(&["--format", "json"])).expect("json");
+    let zero: Vec<&str> = json["zero_result"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|q| q["query"].as_str())
+        .collect();
+    assert_eq!(zero, ["warp drive", "lieferzeit"]);
+    assert_eq!(json["unhelpful"][0]["slug"], "refunds");
+}

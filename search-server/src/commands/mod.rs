@@ -7,6 +7,7 @@ mod eval;
 mod flow;
 mod outbox;
 mod publish;
+mod report;
 mod serve;
 mod ticket;
 mod watch;
@@ -18,6 +19,7 @@ pub use eval::eval;
 pub use flow::flow;
 pub use outbox::outbox;
 pub use publish::publish;
+pub use report::report;
 pub use serve::serve;
 pub use ticket::{TicketView, show_ticket};
 
@@ -35,5 +37,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Outbox(command) => outbox(command).await,
         Command::Flow(command) => flow(command).await,
         Command::Agent(command) => agent(command).await,
+        Command::Report(command) => report(command).await,
     }
 }

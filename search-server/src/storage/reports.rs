@@ -21,6 +21,11 @@ pub const NO_TOPIC: &str = "(none)";
 /// The agent of a rated ticket that nobody is assigned to.
 pub const UNASSIGNED: &str = "(unassigned)";
 
+/// Articles with at least this many votes can be listed as unhelpful.
+pub const MIN_VOTES: u64 = 3;
+/// Articles with at least [`MIN_VOTES`] votes and a helpful ratio below this are unhelpful.
+pub const LOW_HELPFUL_RATIO: f64 = 0.5;
+
 /// Which events a report reads.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReportFilter {
@@ -232,7 +237,50 @@ pub struct SlaTier {
     pub share_in_time: Option<f64>,
 }
 
+/// What editors should write or fix: the content-gap report.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ContentGaps {
+    pub from: String,
+    pub to: String,
+    pub locale: Option<String>,
+    /// As in [`SearchReport::zero_result`].
+    pub zero_result: Vec<QueryFigures>,
+    /// As in [`SearchReport::no_click`].
+    pub no_click: Vec<QueryFigures>,
+    /// Articles with at least [`MIN_VOTES`] votes and a helpful ratio below
+    /// [`LOW_HELPFUL_RATIO`], least helpful first.
+    pub unhelpful: Vec<ArticleFigures>,
+}
+
 impl Storage {
+    /// The content-gap report: zero-result and no-click queries, and unhelpful articles.
+    pub async fn content_gaps(&self, filter: &ReportFilter) -> Result<ContentGaps, StorageError> {
+        let searches = self.search_report(filter).await?;
+        let mut unhelpful: Vec<ArticleFigures> = self
+            .article_report(filter)
+            .await?
+            .into_iter()
+            .filter(|a| {
+                a.helpful_votes + a.unhelpful_votes >= MIN_VOTES
+                    && a.helpful_ratio.is_some_and(|r| r < LOW_HELPFUL_RATIO)
+            })
+            .collect();
+        unhelpful.sort_by(|a, b| {
+            a.helpful_ratio
+                .partial_cmp(&b.helpful_ratio)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then_with(|| a.slug.cmp(&b.slug))
+        });
+        Ok(ContentGaps {
+            from: filter.from.clone(),
+            to: filter.to.clone(),
+            locale: filter.locale.clone(),
+            zero_result: searches.zero_result,
+            no_click: searches.no_click,
+            unhelpful,
+        })
+    }
+
     /// The searches report.
     pub async fn search_report(&self, filter: &ReportFilter) -> Result<SearchReport, StorageError> {
         let searches = format!(
