@@ -613,8 +613,16 @@ async fn check_self_service(app: &TestApp, sessions: &[Session], filter: &Report
             *searches.entry(q).or_insert(0) += 1;
         }
     }
-    assert_eq!(report.by_flow, tallies(by_flow));
-    assert_eq!(report.by_last_article, tallies(by_article));
+    let every = |counts: BTreeMap<String, u64>| {
+        let mut list: Vec<Tally> = counts
+            .into_iter()
+            .map(|(key, count)| Tally { key, count })
+            .collect();
+        list.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
+        list
+    };
+    assert_eq!(report.by_flow, every(by_flow));
+    assert_eq!(report.by_last_article, every(by_article));
     assert_eq!(report.searches_before_handoff, tallies(searches));
 }
 
@@ -1067,4 +1075,153 @@ async fn report_content_gaps_prints_zero_result_and_no_click_queries_and_unhelpf
         .collect();
     assert_eq!(zero, ["warp drive", "lieferzeit"]);
     assert_eq!(json["unhelpful"][0]["slug"], "refunds");
+}
+
+// ---- The console's report pages ----
+
+/// An agent's session cookie, made in storage.
+async fn console_cookie(app: &TestApp) -> String {
+    let hash = baton_server::password::hash("correct horse battery").expect("hash");
+    let now = OffsetDateTime::now_utc();
+    let agent = app
+        .storage
+        .add_agent("editor@example.com", "Eddie", &hash, now)
+        .await
+        .expect("agent");
+    let token = app
+        .storage
+        .create_agent_session(agent.id, now, time::Duration::hours(1))
+        .await
+        .expect("session");
+    format!("baton_agent={token}")
+}
+
+async fn console_get(app: &TestApp, cookie: &str, uri: &str) -> Answer {
+    app.send(
+        Request::get(uri)
+            .header("cookie", cookie)
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn report_pages_need_a_session() {
+    let app = TestApp::start().await;
+    for uri in [
+        "/agent/reports",
+        "/agent/reports/searches",
+        "/agent/reports/searches?format=csv",
+        "/agent/reports/sla?format=json",
+    ] {
+        let answer = app.get(uri).await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER, "{uri}");
+        assert!(
+            answer
+                .header("location")
+                .unwrap_or_default()
+                .starts_with("/agent/login"),
+            "{uri}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_report_page_draws_its_charts_and_tables_and_escapes_queries() {
+    let app = TestApp::start().await;
+    let cookie = console_cookie(&app).await;
+    let hostile = "<script>alert(1)</script>";
+    let body = batch(json!([
+        {"kind": "search", "at": now_ms(), "query": hostile, "result_count": 0},
+        {"kind": "search", "at": now_ms(), "query": "invoice", "result_count": 2},
+        {"kind": "flow_started", "at": now_ms(), "flow_id": "login"},
+        {"kind": "flow_step", "at": now_ms(), "flow_id": "login", "step": "device"},
+        {"kind": "handoff_submitted", "at": now_ms(), "reference": "BT-ABCD-EFGH"}
+    ]));
+    assert_eq!(post_events(&app, &body).await.status, StatusCode::ACCEPTED);
+    let index = console_get(&app, &cookie, "/agent/reports").await;
+    assert_eq!(index.status, StatusCode::OK);
+    for id in [
+        "searches",
+        "self-service",
+        "articles",
+        "flows",
+        "satisfaction",
+        "sla",
+        "content-gaps",
+    ] {
+        let page = console_get(&app, &cookie, &format!("/agent/reports/{id}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{id}");
+        let html = String::from_utf8_lossy(&page.body).into_owned();
+        assert!(String::from_utf8_lossy(&index.body).contains(&format!("/agent/reports/{id}")));
+        assert!(!html.contains("<script>alert"), "{id}: {html}");
+        assert!(html.contains("<table"), "{id}");
+        assert!(html.contains("format=csv&amp;table="), "{id}");
+        if id != "content-gaps" {
+            assert!(html.contains("<svg") && html.contains("<desc"), "{id}");
+        }
+    }
+    let searches = console_get(&app, &cookie, "/agent/reports/searches").await;
+    let html = String::from_utf8_lossy(&searches.body).into_owned();
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn report_tables_download_as_quoted_csv_and_reports_as_json() {
+    let app = TestApp::start().await;
+    let cookie = console_cookie(&app).await;
+    let body = batch(json!([
+        {"kind": "search", "at": now_ms(), "query": "say \"hi\", then", "result_count": 0},
+        {"kind": "search", "at": now_ms(), "query": "=cmd|calc", "result_count": 0}
+    ]));
+    assert_eq!(post_events(&app, &body).await.status, StatusCode::ACCEPTED);
+    let csv = console_get(
+        &app,
+        &cookie,
+        "/agent/reports/searches?format=csv&table=zero-result&from=2000-01-01&to=2999-12-31",
+    )
+    .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
+    assert_eq!(
+        csv.header("content-disposition"),
+        Some("attachment; filename=\"baton-searches-zero-result-2000-01-01-2999-12-31.csv\"")
+    );
+    let text = String::from_utf8_lossy(&csv.body).into_owned();
+    assert_eq!(
+        text,
+        "Query,Searches,Sessions,No results,With results,Clicked\r\n\
+         '=cmd|calc,1,1,1,0,0\r\n\
+         \"say \"\"hi\"\", then\",1,1,1,0,0\r\n"
+    );
+    let json = console_get(
+        &app,
+        &cookie,
+        "/agent/reports/searches?format=json&locale=en",
+    )
+    .await;
+    assert_eq!(json.status, StatusCode::OK);
+    let report = json.json();
+    assert_eq!(report["searches"], 2);
+    assert_eq!(report["zero_result"][1]["query"], "say \"hi\", then");
+    let german = console_get(
+        &app,
+        &cookie,
+        "/agent/reports/searches?format=json&locale=de",
+    )
+    .await;
+    assert_eq!(german.json()["searches"], 0);
+    let bad = console_get(&app, &cookie, "/agent/reports/searches?from=yesterday").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let unknown = console_get(
+        &app,
+        &cookie,
+        "/agent/reports/searches?format=csv&table=nope",
+    )
+    .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
 }

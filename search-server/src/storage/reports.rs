@@ -150,9 +150,9 @@ pub struct SelfServiceReport {
     pub deflection_rate: Option<f64>,
     /// `handoff_submitted` events.
     pub handoffs: u64,
-    /// Handoffs by the last flow started before them in the session.
+    /// Handoffs by the last flow started before them in the session (every flow).
     pub by_flow: Vec<Tally>,
-    /// Handoffs by the last article viewed before them in the session (by slug).
+    /// Handoffs by the last article viewed before them in the session (by slug, every one).
     pub by_last_article: Vec<Tally>,
     /// Queries searched before a handoff in the same session: handoffs per query.
     pub searches_before_handoff: Vec<Tally>,
@@ -409,13 +409,14 @@ impl Storage {
             .await?,
             "n",
         )?;
+        // Every group: flows and articles are as many as the knowledge base has.
         let last_before = |kind: &str, column: &str| {
             format!(
                 "SELECT COALESCE((SELECT p.{column} FROM events p \
                    WHERE p.session_id = e.session_id AND p.kind = '{kind}' \
                      AND p.at_ms <= e.at_ms ORDER BY p.at_ms DESC, p.id DESC LIMIT 1), '{NO_TOPIC}') \
                    AS topic, COUNT(*) AS n \
-                 FROM events e WHERE {SCOPE} GROUP BY topic ORDER BY n DESC, topic LIMIT {TOP_ROWS}"
+                 FROM events e WHERE {SCOPE} GROUP BY topic ORDER BY n DESC, topic"
             )
         };
         let by_flow = self

@@ -6,12 +6,14 @@
 //! - [`inbox`]: `GET /agent` and the live event stream `GET /agent/events`.
 //! - [`ticket`]: `GET /agent/tickets/{reference}` and the actions posted from it.
 //! - [`timeline`]: the transcript as a timeline.
+//! - [`reports`]: `GET /agent/reports/…`, the insights reports with charts, CSV and JSON.
 //! - [`views`]: the page layout and shared pieces.
 //!
 //! Pages without a valid session redirect to `/agent/login`; the event stream answers 401 JSON.
 //! Every state change is a POST form with the session's CSRF token, answered with a redirect.
 
 pub mod inbox;
+pub mod reports;
 pub mod session;
 pub mod ticket;
 pub mod timeline;
@@ -59,6 +61,8 @@ pub fn router() -> Router<AppState> {
             post(ticket::remove_tag),
         )
         .route("/agent/articles/{locale}/{slug}", get(ticket::article))
+        .route("/agent/reports", get(reports::index))
+        .route("/agent/reports/{report}", get(reports::report))
         .route("/agent/console.css", get(stylesheet))
         .route("/agent/console.js", get(script))
         .layer(DefaultBodyLimit::max(FORM_BODY_LIMIT))

@@ -32,6 +32,8 @@ pub fn layout(title: &str, page: &str, banner: Option<Banner<'_>>, content: Mark
                     @if let Some(banner) = banner {
                         nav aria-label="Console" {
                             a href="/agent" aria-current=[(page == "inbox").then_some("page")] { "Inbox" }
+                            " "
+                            a href="/agent/reports" aria-current=[(page == "reports").then_some("page")] { "Reports" }
                         }
                         form.signout method="post" action="/agent/logout" {
                             input type="hidden" name="csrf" value=(banner.csrf);
