@@ -35,6 +35,8 @@ CREATE TABLE events (
     solved        BOOLEAN
 );
 
-CREATE INDEX events_by_day ON events (day, kind);
-CREATE INDEX events_by_session ON events (session_id, kind);
+-- Reports read one kind over a range of days, and look up a session's events of a kind (a
+-- click on the same query, an article read before a handoff).
+CREATE INDEX events_by_kind ON events (kind, day, locale);
+CREATE INDEX events_by_session ON events (session_id, kind, query);
 CREATE INDEX events_by_time ON events (at_ms);
