@@ -5,12 +5,16 @@
 //! standard (no SQLite-only functions) so that PostgreSQL can be added later.
 
 mod admin;
+mod conversations;
+mod drafts;
 mod outbox;
 mod surveys;
 mod views;
 
 pub use admin::{ContentVersion, TOKEN_PREFIX};
-pub use outbox::{ClaimedDelivery, DeliveryKind, NewHandoff, OutboxRow, OutboxState};
+pub use conversations::{ConversationView, MessageOutcome, NewMessage, StoredMessage};
+pub use drafts::{ClaimedDraft, DraftFields, DraftOutcome};
+pub use outbox::{ClaimedDelivery, DeliveryKind, NewHandoff, OutboxRow, OutboxState, unix_ms};
 pub use surveys::StoredSurvey;
 
 use std::path::{Path, PathBuf};
@@ -106,6 +110,8 @@ pub struct Storage {
     pool: SqlitePool,
     /// Article views, counted in memory and written in batches.
     views: views::SharedViewCounts,
+    /// The key conversation tokens are derived from (see [`Storage::conversation_token`]).
+    conversation_key: std::sync::Arc<[u8]>,
 }
 
 impl Storage {
@@ -171,7 +177,12 @@ impl Storage {
             .await?;
         sqlx::migrate!().run(&pool).await?;
         let views = std::sync::Arc::new(views::ViewCounts::load(&pool).await?);
-        Ok(Storage { pool, views })
+        let conversation_key = conversations::load_key(&pool).await?.into();
+        Ok(Storage {
+            pool,
+            views,
+            conversation_key,
+        })
     }
 
     /// Stores a ticket for a (validated) handoff, in one transaction, before returning, with
@@ -230,6 +241,15 @@ impl Storage {
         }
         self.pool.close().await;
     }
+}
+
+/// SHA-256 of `text`, lowercase hex.
+pub fn sha256_hex(text: &[u8]) -> String {
+    hex(&Sha256::digest(text))
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A digest of the request body, to tell a retry from a different request with the same key.
