@@ -580,6 +580,36 @@ mod tests {
     }
 
     #[test]
+    fn conversation_messages_and_drafts_are_checked_like_handoffs() {
+        let message = |body: &str| NewMessageRequest { body: body.into() }.validate();
+        assert_eq!(message(" more details "), Ok(()));
+        assert_eq!(message("  ").map_err(|e| e.field), Err("body".into()));
+        let long = "ü".repeat(MAX_CONVERSATION_MESSAGE_CHARS + 1);
+        assert_eq!(message(&long).map_err(|e| e.field), Err("body".into()));
+        let draft = DraftRequest {
+            site: "demo".into(),
+            email: "ada@example.com".into(),
+            ..DraftRequest::default()
+        };
+        assert_eq!(draft.validate(), Ok(()));
+        let field = |d: DraftRequest| d.validate().map_err(|e| e.field);
+        assert_eq!(
+            field(DraftRequest {
+                email: "ada".into(),
+                ..draft.clone()
+            }),
+            Err("email".into())
+        );
+        assert_eq!(
+            field(DraftRequest {
+                draft_id: Some("x".repeat(65)),
+                ..draft
+            }),
+            Err("draft_id".into())
+        );
+    }
+
+    #[test]
     fn email_check_accepts_real_addresses_and_rejects_junk() {
         for ok in ["a@b.co", "first.last+tag@sub.example.org"] {
             assert!(is_plausible_email(ok), "{ok}");

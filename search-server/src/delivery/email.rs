@@ -58,7 +58,10 @@ pub fn message(smtp: &SmtpConfig, delivery: &ClaimedDelivery) -> Result<Message,
     let mut builder = Message::builder()
         .from(from)
         .to(to)
-        .subject(render::subject(ticket))
+        .subject(match &delivery.message {
+            Some(_) => render::message_subject(ticket),
+            None => render::subject(ticket),
+        })
         .message_id(Some(message_id(delivery)));
     // The customer's address passed a plausibility check; lettre's is stricter. If it refuses,
     // the mail still goes out (the address is in the body).
