@@ -33,6 +33,18 @@ scenario('axe finds no WCAG 2.2 AA violation in any state of the widget', async 
   await panel.getByRole('button', { name: 'Send' }).click();
   await panel.getByText('Please tell us your name.').waitFor();
   await expectNoAxeViolations(page, 'handoff form with an error');
+
+  await panel.getByLabel('Your name').fill('Ada Lovelace');
+  await panel.getByLabel('Email').fill('ada@example.com');
+  await panel.getByLabel('How can we help?').fill('My hub blinks red.');
+  await panel.getByLabel('How urgent is it?').selectOption({ label: 'Something stopped working' });
+  await expectNoAxeViolations(page, 'handoff form with an urgency chosen');
+  await panel.getByRole('button', { name: 'Send' }).click();
+  await panel.getByText('Your reference is').waitFor();
+  await expectNoAxeViolations(page, 'confirmation');
+  await panel.getByRole('button', { name: 'Your conversation' }).click();
+  await panel.locator('[data-testid="messages"] li').first().waitFor();
+  await expectNoAxeViolations(page, 'conversation');
 });
 
 scenario('the whole path works with the keyboard only', async ({ server, page }) => {
