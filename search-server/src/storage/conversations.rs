@@ -168,7 +168,7 @@ impl Storage {
     ) -> Result<Option<ConversationView>, StorageError> {
         let mut conn = self.pool.acquire().await?;
         let Some((id, status, ticket)) =
-            Storage::open_conversation(&mut *conn, reference, token).await?
+            Storage::open_conversation(&mut conn, reference, token).await?
         else {
             return Ok(None);
         };
@@ -215,7 +215,7 @@ impl Storage {
     ) -> Result<Option<MessageOutcome>, StorageError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let Some((ticket_id, _, ticket)) =
-            Storage::open_conversation(&mut *tx, new.reference, new.token).await?
+            Storage::open_conversation(&mut tx, new.reference, new.token).await?
         else {
             return Ok(None);
         };
@@ -233,7 +233,7 @@ impl Storage {
                 if stored != new.fingerprint {
                     return Err(StorageError::Conflict);
                 }
-                let message = message_by_id(&mut *tx, row.try_get("message_id")?).await?;
+                let message = message_by_id(&mut tx, row.try_get("message_id")?).await?;
                 return Ok(Some(MessageOutcome::Replayed(message)));
             }
         }
@@ -269,7 +269,7 @@ impl Storage {
                 kind.as_str()
             );
             insert_outbox_row(
-                &mut *tx,
+                &mut tx,
                 OutboxInsert {
                     ticket_id,
                     message_id: Some(message_id),

@@ -216,7 +216,7 @@ impl Storage {
         for (index, (kind, target)) in new.deliveries.iter().enumerate() {
             let delivery_id = format!("{}.{}.{index}", ticket.reference, kind.as_str());
             insert_outbox_row(
-                &mut *tx,
+                &mut tx,
                 OutboxInsert {
                     ticket_id,
                     message_id: None,
@@ -278,7 +278,7 @@ impl Storage {
             .await?;
             let kind: String = row.try_get("kind")?;
             let message = match row.try_get::<Option<i64>, _>("message_id")? {
-                Some(id) => Some(message_by_id(&mut *tx, id).await?),
+                Some(id) => Some(message_by_id(&mut tx, id).await?),
                 None => None,
             };
             claimed.push(ClaimedDelivery {
