@@ -294,6 +294,8 @@ struct Setup {
     smtp_port: u16,
     hook_port: u16,
     max_attempts: u32,
+    /// More `baton serve` options.
+    extra_args: Vec<String>,
 }
 
 impl Setup {
@@ -306,6 +308,7 @@ impl Setup {
             smtp_port: free_port(),
             hook_port: free_port(),
             max_attempts: 10,
+            extra_args: Vec::new(),
         }
     }
 
@@ -349,6 +352,7 @@ impl Setup {
             ])
             .args(["--delivery-max-attempts", &self.max_attempts.to_string()])
             .args(["--follow-up-interval-ms", "200"])
+            .args(&self.extra_args)
             .env("BATON_LOG", "info,baton_server=debug")
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log))
@@ -831,6 +835,157 @@ fn a_follow_up_message_reaches_support_once_and_an_abandoned_form_the_customer_o
     assert!(
         all >= 3,
         "ticket emails, the message and the follow-up: {all}"
+    );
+    drop(baton);
+}
+
+/// The value of a cookie an answer sets.
+fn cookie_set(response: &ureq::http::Response<ureq::Body>, name: &str) -> String {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|line| line.strip_prefix(&format!("{name}=")))
+        .and_then(|rest| rest.split(';').next())
+        .unwrap_or_else(|| panic!("no {name} cookie"))
+        .to_owned()
+}
+
+fn csrf_field(page: &str) -> String {
+    let re = regex::Regex::new(r#"name="csrf" value="([^"]*)""#).expect("regex");
+    re.captures(page)
+        .map(|c| c[1].to_owned())
+        .expect("a csrf field")
+}
+
+#[test]
+fn an_agents_reply_reaches_the_customer_by_email_as_text() {
+    let mut setup = Setup::new();
+    setup.extra_args = vec!["--smtp-from".into(), "help@acme.example".into()];
+    let smtp = SmtpServer::start(setup.smtp_port);
+    let _hooks = Receiver::start(setup.hook_port);
+    let baton = setup.start();
+    let handoff = json!({
+        "site": "acme", "name": "Ada", "email": "ada@example.com",
+        "message": "The router blinks red",
+        "transcript": {"version": 2, "locale": "en", "events": []}
+    });
+    let (status, answer) = post_handoff(&baton.url, &handoff, "reply-by-email");
+    assert_eq!(status, 201, "{answer}");
+    let reference = answer["reference"].as_str().expect("reference").to_owned();
+
+    let mut add = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args([
+            "agent",
+            "add",
+            "sam@example.com",
+            "--name",
+            "Sam",
+            "--password-stdin",
+        ])
+        .arg("--data-dir")
+        .arg(setup.data_dir())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("baton agent add runs");
+    std::io::Write::write_all(
+        add.stdin.as_mut().expect("stdin"),
+        b"correct horse battery\n",
+    )
+    .expect("password written");
+    assert!(add.wait().expect("exits").success());
+
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .build()
+        .into();
+    let mut form = agent
+        .get(&format!("{}/agent/login", baton.url))
+        .call()
+        .expect("login page");
+    let login_cookie = cookie_set(&form, "baton_login");
+    let csrf = csrf_field(&form.body_mut().read_to_string().expect("page"));
+    let signed = agent
+        .post(&format!("{}/agent/login", baton.url))
+        .header("Cookie", &format!("baton_login={login_cookie}"))
+        .send_form([
+            ("email", "sam@example.com"),
+            ("password", "correct horse battery"),
+            ("csrf", csrf.as_str()),
+        ])
+        .expect("signs in");
+    assert_eq!(signed.status().as_u16(), 303);
+    let session = format!("baton_agent={}", cookie_set(&signed, "baton_agent"));
+    let ticket = format!("{}/agent/tickets/{reference}", baton.url);
+    let mut page = agent
+        .get(&ticket)
+        .header("Cookie", &session)
+        .call()
+        .expect("ticket page");
+    let csrf = csrf_field(&page.body_mut().read_to_string().expect("page"));
+    let replied = agent
+        .post(&format!("{ticket}/reply"))
+        .header("Cookie", &session)
+        .send_form([
+            ("csrf", csrf.as_str()),
+            ("body", "<b>Hold</b> the reset button & wait 10 s."),
+        ])
+        .expect("replies");
+    assert_eq!(replied.status().as_u16(), 303);
+
+    let subject = format!("Re: [{reference}] The router blinks red");
+    let replies = || {
+        smtp.messages()
+            .into_iter()
+            .filter(|m| header(m, "Subject").as_deref() == Some(subject.as_str()))
+            .collect::<Vec<_>>()
+    };
+    wait_for("the reply email", Duration::from_secs(30), || {
+        !replies().is_empty()
+    });
+    let email = &replies()[0];
+    assert_eq!(
+        header(email, "To").as_deref(),
+        Some("Ada <ada@example.com>")
+    );
+    assert_eq!(header(email, "From").as_deref(), Some("help@acme.example"));
+    assert_eq!(
+        header(email, "Reply-To").as_deref(),
+        Some("help@acme.example")
+    );
+    assert!(
+        header(email, "Message-ID")
+            .is_some_and(|id| id.starts_with(&format!("<{reference}.reply."))),
+        "{email}"
+    );
+    let text = decoded_part(email, "text/plain");
+    assert!(text.contains("Sam answered your request"), "{text}");
+    assert!(
+        text.contains("<b>Hold</b> the reset button & wait 10 s."),
+        "{text}"
+    );
+    let html = decoded_part(email, "text/html");
+    assert!(!html.contains("<b>Hold"), "{html}");
+    assert!(
+        html.contains("&lt;b&gt;Hold&lt;/b&gt; the reset button &amp; wait 10 s."),
+        "{html}"
+    );
+    wait_for(
+        "the reply row to be delivered",
+        Duration::from_secs(10),
+        || {
+            setup.outbox().iter().any(|row| {
+                row["delivery_id"]
+                    .as_str()
+                    .is_some_and(|id| id.contains(".reply."))
+                    && row["state"] == "delivered"
+            })
+        },
     );
     drop(baton);
 }

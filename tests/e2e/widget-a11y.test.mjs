@@ -58,14 +58,21 @@ scenario('the whole path works with the keyboard only', async ({ server, page })
   await panel.waitFor({ state: 'visible' });
   await page.waitForFunction(() => document.querySelector('baton-widget').shadowRoot.activeElement?.type === 'search');
 
-  // Focus is trapped: Shift+Tab from the first control wraps to the last one.
+  // Focus is trapped: Shift+Tab from the first control wraps to the last one. An active
+  // announcement of the site (the demo's are dated) puts its dismiss button before the search box.
+  const banners = await panel.getByRole('button', { name: 'Dismiss announcement' }).count();
+  for (let i = 0; i < banners; i += 1) {
+    await page.keyboard.press('Shift+Tab');
+    assert.equal(await focused(page), 'Dismiss announcement');
+  }
   await page.keyboard.press('Shift+Tab');
   assert.equal(await focused(page), 'Close support');
   await page.keyboard.press('Shift+Tab');
   assert.equal(await focused(page), 'Talk to a person');
   await page.keyboard.press('Tab');
   assert.equal(await focused(page), 'Close support');
-  await page.keyboard.press('Tab');
+  for (let i = 0; i <= banners; i += 1) await page.keyboard.press('Tab');
+  await page.waitForFunction(() => document.querySelector('baton-widget').shadowRoot.activeElement?.type === 'search');
 
   const answered = page.waitForResponse((r) => new URL(r.url()).searchParams.get('q') === 'reset');
   await page.keyboard.type('reset', { delay: 40 });

@@ -46,7 +46,7 @@ scenario('a flow found by search ends resolved and its survey is stored', async 
   await panel.getByRole('button', { name: 'Back', exact: true }).click();
   await panel.getByRole('button', { name: 'It says my password is wrong' }).click();
   await panel.getByRole('button', { name: 'Continue' }).click();
-  await panel.getByRole('button', { name: 'Yes' }).click();
+  await panel.getByRole('button', { name: 'Yes', exact: true }).click();
 
   await panel.getByText('Did this solve your problem?').waitFor();
   await expectNoAxeViolations(page, 'flow survey');
@@ -72,7 +72,7 @@ scenario('a flow that ends in a handoff prefills the form and the ticket carries
   const panel = await openFlowFromSearch(page);
   await panel.getByRole('button', { name: 'I forgot my password' }).click();
   await panel.getByRole('button', { name: 'Continue' }).click();
-  await panel.getByRole('button', { name: 'No' }).click();
+  await panel.getByRole('button', { name: 'No', exact: true }).click();
   await panel.getByRole('button', { name: "No, I can't use that address any more" }).click();
   const input = panel.getByRole('textbox', { name: /Which email address/ });
   await input.fill('not an email');

@@ -1,6 +1,7 @@
 //! What each subcommand does. Errors carry context for the person at the terminal.
 
 mod admin_token;
+mod agent;
 mod check;
 mod eval;
 mod flow;
@@ -11,6 +12,7 @@ mod ticket;
 mod watch;
 
 pub use admin_token::admin_token;
+pub use agent::agent;
 pub use check::check;
 pub use eval::eval;
 pub use flow::flow;
@@ -32,5 +34,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::AdminToken(command) => admin_token(command).await,
         Command::Outbox(command) => outbox(command).await,
         Command::Flow(command) => flow(command).await,
+        Command::Agent(command) => agent(command).await,
     }
 }

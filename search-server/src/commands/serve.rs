@@ -103,7 +103,11 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         listener,
         app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(async {
+        shutdown_signal().await;
+        // Open consoles' event streams would keep the shutdown waiting.
+        crate::http::agent::inbox::close_event_streams();
+    })
     .await
     .context("the server stopped with an error")?;
     // A delivery cut short here is claimed again after its lease, with the same id.

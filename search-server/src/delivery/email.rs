@@ -40,8 +40,14 @@ pub fn message_id(delivery: &ClaimedDelivery) -> String {
     format!("<{}@baton>", delivery.delivery_id)
 }
 
-/// Builds the email of a delivery.
+/// Builds the email of a delivery: the ticket for support, or the one message a
+/// customer-audience row carries ([`super::reply`]).
 pub fn message(smtp: &SmtpConfig, delivery: &ClaimedDelivery) -> Result<Message, String> {
+    if delivery.audience == "customer"
+        && let Some(reply) = &delivery.message
+    {
+        return super::reply::message(smtp, delivery, reply);
+    }
     let ticket = &delivery.ticket;
     let transcript: Transcript = serde_json::from_str(&ticket.transcript_json)
         .map_err(|e| format!("the stored transcript is not valid: {e}"))?;

@@ -11,6 +11,7 @@
 pub mod email;
 pub mod follow_up;
 pub mod render;
+pub mod reply;
 pub mod webhook;
 
 use std::sync::Arc;

@@ -7,7 +7,7 @@ use html_escape::encode_text as esc;
 use time::OffsetDateTime;
 use time::macros::format_description;
 
-use crate::storage::{ClaimedDraft, StoredMessage, StoredTicket};
+use crate::storage::{ClaimedDraft, DeliveredMessage, StoredTicket};
 
 /// One line of the transcript: when (UTC, `HH:MM:SS`), what, and the details.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -238,7 +238,7 @@ pub fn message_subject(ticket: &StoredTicket) -> String {
 }
 
 /// A customer's follow-up message as plain text: who, which ticket, the message.
-pub fn message_text(ticket: &StoredTicket, message: &StoredMessage) -> String {
+pub fn message_text(ticket: &StoredTicket, message: &DeliveredMessage) -> String {
     format!(
         "New message from {} <{}> on {} (received {}):\n\n{}\n\n\
          The first message and the transcript are in the email of {}.\n\
@@ -253,7 +253,7 @@ pub fn message_text(ticket: &StoredTicket, message: &StoredMessage) -> String {
 }
 
 /// A customer's follow-up message as HTML, every customer text escaped.
-pub fn message_html(ticket: &StoredTicket, message: &StoredMessage) -> String {
+pub fn message_html(ticket: &StoredTicket, message: &DeliveredMessage) -> String {
     format!(
         "<!doctype html><html><body style=\"font-family:sans-serif;line-height:1.4\">\
          <p>New message from {} &lt;{}&gt; on <strong>{}</strong> (received {}):</p>\
@@ -406,10 +406,11 @@ mod tests {
     fn a_customer_message_is_escaped_in_html() {
         let t = Transcript::default();
         let ticket = ticket("first", &t);
-        let message = StoredMessage {
+        let message = DeliveredMessage {
             id: 3,
             author: "customer".into(),
             body: "<img src=x onerror=alert(1)> still broken".into(),
+            agent_name: None,
             created_at: "2026-11-26T11:00:00Z".into(),
         };
         assert_eq!(message_subject(&ticket), "New message on K7QM-4XRT");

@@ -4,6 +4,7 @@
 //! `baton serve` binds it to a socket.
 
 pub mod admin;
+pub mod agent;
 pub mod api;
 pub mod conversations;
 pub mod error;
@@ -104,6 +105,7 @@ pub fn app(state: AppState) -> Router {
             post(conversations::add_message).layer(DefaultBodyLimit::max(MESSAGE_BODY_LIMIT)),
         )
         .merge(admin::router())
+        .merge(agent::router())
         .merge(widget::router(&state.widget_dir))
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)

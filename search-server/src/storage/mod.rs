@@ -5,16 +5,25 @@
 //! standard (no SQLite-only functions) so that PostgreSQL can be added later.
 
 mod admin;
+mod agents;
 mod conversations;
 mod drafts;
+mod inbox;
 mod outbox;
 mod surveys;
 mod views;
 
 pub use admin::{ContentVersion, TOKEN_PREFIX};
+pub use agents::{Agent, FailedLogins, normalize_email};
 pub use conversations::{ConversationView, MessageOutcome, NewMessage, StoredMessage};
 pub use drafts::{ClaimedDraft, DraftFields, DraftOutcome};
-pub use outbox::{ClaimedDelivery, DeliveryKind, NewHandoff, OutboxRow, OutboxState, unix_ms};
+pub use inbox::{
+    ConsoleTicket, CustomerEmail, INBOX_LIMIT, InboxFacets, InboxFilter, InboxTicket,
+    MessageAuthor, TicketChange, TicketMessage, TicketStatus,
+};
+pub use outbox::{
+    ClaimedDelivery, DeliveredMessage, DeliveryKind, NewHandoff, OutboxRow, OutboxState, unix_ms,
+};
 pub use surveys::StoredSurvey;
 
 use std::path::{Path, PathBuf};
@@ -53,6 +62,9 @@ pub enum StorageError {
     },
     #[error("no database at {0}; start `baton serve` with this --data-dir first")]
     NoDatabase(PathBuf),
+    /// `baton agent add` for an email an active agent already has.
+    #[error("there is already an agent {0}")]
+    AgentExists(String),
     #[error("cannot draw an unused ticket reference")]
     ReferencesExhausted,
     #[error("a stored row is not valid: {0}")]

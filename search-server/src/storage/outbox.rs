@@ -6,7 +6,6 @@ use baton_core::api::HandoffRequest;
 use sqlx::Row;
 use time::OffsetDateTime;
 
-use super::conversations::{StoredMessage, message_by_id};
 use super::{
     HandoffOutcome, Storage, StorageError, StoredTicket, TICKET_COLUMNS, rfc3339, sha256_hex,
     ticket_from_row, unused_reference,
@@ -112,8 +111,25 @@ pub struct ClaimedDelivery {
     /// This attempt's number, from 1.
     pub attempt: i64,
     pub ticket: StoredTicket,
-    /// The one message this row delivers; `None` delivers the whole ticket.
-    pub message: Option<StoredMessage>,
+    /// `support` (the ticket or a customer's message, to the support address or a webhook)
+    /// or `customer`.
+    pub audience: String,
+    /// The one message the row delivers (a customer's follow-up, an agent's reply), when it is
+    /// not the whole ticket.
+    pub message: Option<DeliveredMessage>,
+}
+
+/// A message of a ticket's conversation that an outbox row delivers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeliveredMessage {
+    pub id: i64,
+    /// `customer`, `agent` or `note`.
+    pub author: String,
+    pub body: String,
+    /// The agent who wrote it, if an agent did.
+    pub agent_name: Option<String>,
+    /// RFC 3339, UTC.
+    pub created_at: String,
 }
 
 /// Unix milliseconds of `t`.
@@ -259,7 +275,7 @@ impl Storage {
             "UPDATE outbox SET lease_until = ?, attempts = attempts + 1 \
              WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? \
              AND (lease_until IS NULL OR lease_until <= ?) ORDER BY next_attempt_at, id LIMIT ?) \
-             RETURNING id, ticket_id, message_id, kind, target, delivery_id, attempts",
+             RETURNING id, ticket_id, kind, target, delivery_id, attempts, audience, message_id",
         )
         .bind(now_ms + lease_ms)
         .bind(now_ms)
@@ -276,19 +292,37 @@ impl Storage {
             .bind(ticket_id)
             .fetch_one(&mut *tx)
             .await?;
-            let kind: String = row.try_get("kind")?;
-            let message = match row.try_get::<Option<i64>, _>("message_id")? {
-                Some(id) => Some(message_by_id(&mut tx, id).await?),
+            let message_id: Option<i64> = row.try_get("message_id")?;
+            let message = match message_id {
+                Some(id) => {
+                    let m = sqlx::query(
+                        "SELECT m.id, m.author, m.body, m.created_at, a.name AS agent_name \
+                         FROM ticket_messages m LEFT JOIN agents a ON a.id = m.agent_id \
+                         WHERE m.id = ?",
+                    )
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    Some(DeliveredMessage {
+                        id: m.try_get("id")?,
+                        author: m.try_get("author")?,
+                        body: m.try_get("body")?,
+                        agent_name: m.try_get("agent_name")?,
+                        created_at: m.try_get("created_at")?,
+                    })
+                }
                 None => None,
             };
+            let kind: String = row.try_get("kind")?;
             claimed.push(ClaimedDelivery {
-                message,
                 id: row.try_get("id")?,
                 kind: DeliveryKind::parse(&kind)?,
                 target: row.try_get("target")?,
                 delivery_id: row.try_get("delivery_id")?,
                 attempt: row.try_get("attempts")?,
                 ticket: ticket_from_row(&ticket_row)?,
+                audience: row.try_get("audience")?,
+                message,
             });
         }
         tx.commit().await?;
