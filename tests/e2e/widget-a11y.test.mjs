@@ -101,6 +101,9 @@ scenario('the whole path works with the keyboard only', async ({ server, page })
   await page.keyboard.press('Tab');
   await page.keyboard.type('Sent with the keyboard only.');
   await page.keyboard.press('Tab');
+  // The demo site lets customers choose how urgent it is; leaving it unchosen is fine.
+  assert.equal(await focused(page), 'baton-urgency');
+  await page.keyboard.press('Tab');
   assert.equal(await focused(page), 'Send');
   await page.keyboard.press('Enter');
   await panel.getByText('Your reference is').waitFor();
