@@ -302,7 +302,7 @@ pub fn App(env: Env) -> impl IntoView {
                     Screen::Search => view! { <SearchView env=env input_ref=search_input /> }.into_any(),
                     Screen::Article(slug) => view! { <ArticleView env=env slug=slug /> }.into_any(),
                     Screen::Handoff => view! { <HandoffView env=env /> }.into_any(),
-                    Screen::Flow(id) => view! { <crate::flow::FlowView env=env id=id /> }.into_any(),
+                    Screen::Flow(id) => view! { <crate::flow::FlowScreen env=env id=id /> }.into_any(),
                 }}
             </div>
             {move || (env.screen.get() != Screen::Handoff).then(|| view! {
