@@ -17,13 +17,13 @@ use baton_core::flow::{Answer, Flow, FlowRun, Node, OutcomeKind, Priority, Step}
 use leptos::either::Either;
 use leptos::html;
 use leptos::prelude::*;
-use leptos::__reexports::send_wrapper::SendWrapper;
 use leptos::task::spawn_local;
 use leptos::wasm_split::{SplitLoaderError, wasm_split};
 use wasm_bindgen::JsValue;
 use web_sys::SubmitEvent;
 
 use crate::app::{Env, focus_soon};
+use crate::chunk::chunked;
 use crate::http::{field, list, text};
 use crate::i18n::flow_messages;
 use crate::session::{Screen, now_ms};
@@ -44,34 +44,12 @@ enum Survey {
     Sent,
 }
 
-/// The flow screen as the panel shows it. The flow view and core's flow engine live in their own
-/// wasm chunk (see [`flow_chunk`]), fetched the first time a customer opens a guided flow, so
-/// they cost nothing before the first search. A chunk that cannot be fetched shows a notice with
-/// a retry.
-#[component]
-pub fn FlowScreen(env: Env, id: String) -> impl IntoView {
-    let t = env.t;
-    let attempt = RwSignal::new(0u32);
-    move || {
-        attempt.track();
-        let id = id.clone();
-        Suspend::new(SendWrapper::new(async move {
-            match flow_chunk(env, id).await {
-                Ok(view) => view,
-                Err(_) => view! {
-                    <div class="notice" role="alert">
-                        <span>{t.network_error}</span>
-                        <button type="button" class="link-button" on:click=move |_| attempt.update(|n| *n += 1)>{t.retry}</button>
-                    </div>
-                }
-                .into_any(),
-            }
-        }))
-    }
+/// The guided-flow screen: the flow view and core's flow engine are in the `flow` wasm chunk.
+pub fn flow_screen(env: Env, id: String) -> impl IntoView {
+    chunked(env, move || flow_chunk(env, id.clone()))
 }
 
-/// The split point: everything only this function reaches (the flow view, the survey, core's
-/// engine) is moved into a separate wasm chunk by the build, and loaded when it is first called.
+/// The split point of the `flow` chunk: the flow view, the survey and core's engine.
 #[wasm_split(flow, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn flow_chunk(env: Env, id: String) -> Result<AnyView, SplitLoaderError> {
     Ok(view! { <FlowView env=env id=id /> }.into_any())

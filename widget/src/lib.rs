@@ -23,6 +23,7 @@
 mod app;
 mod article;
 mod banner;
+mod chunk;
 mod flow;
 mod handoff;
 mod http;

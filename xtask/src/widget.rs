@@ -107,7 +107,8 @@ pub fn build(ws: &Workspace, tools: &Tools, profile: Profile) -> Result<Files> {
             file,
         });
     }
-    let source = fs::read_to_string(&glue).with_context(|| format!("reading {}", glue.display()))?;
+    let source =
+        fs::read_to_string(&glue).with_context(|| format!("reading {}", glue.display()))?;
     let linked = link_chunks(&source, &split.link_js, &split.chunks, &chunks)?;
     fs::write(&glue, linked).context("writing the JS glue with the chunk loaders")?;
     let (wasm, glue, style) = match profile {
@@ -433,7 +434,10 @@ fn link_chunks(
         .map(|name| format!("{name}: wasm.{name}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let listed = shared.iter().map(|name| format!("{name}, ")).collect::<String>();
+    let listed = shared
+        .iter()
+        .map(|name| format!("{name}, "))
+        .collect::<String>();
     let assign = format!("{{ {listed} }}");
     if !loaders.contains(&assign) {
         bail!("__wasm_split.js does not pass the main module's exports on as expected");
@@ -451,20 +455,37 @@ fn link_chunks(
         loaders = loaders.replace(&quoted, &format!("\"./{}\"", chunk.file));
     }
 
+    // wasm-bindgen imports the link module once per loader the wasm uses, and names each import
+    // in its import object: those lines go, and one entry for the module stays.
+    let import_vars: Vec<&str> = glue
+        .lines()
+        .filter(|line| line.starts_with("import * as ") && line.contains(LINK_MODULE))
+        .filter_map(|line| line["import * as ".len()..].split_whitespace().next())
+        .collect();
+    if import_vars.is_empty() {
+        // No split point reached the wasm: nothing to link.
+        return Ok(glue.to_owned());
+    }
+    let entries_of_link: Vec<String> = import_vars
+        .iter()
+        .map(|var| format!("{LINK_MODULE}: {var},"))
+        .collect();
     let mut out = String::with_capacity(glue.len() + loaders.len());
-    let mut import_var = None;
+    let mut kept = false;
     for line in glue.lines() {
         if line.starts_with("import * as ") && line.contains(LINK_MODULE) {
-            import_var = line["import * as ".len()..].split_whitespace().next();
             continue;
+        }
+        if entries_of_link.iter().any(|entry| line.trim() == entry) {
+            if kept {
+                continue;
+            }
+            kept = true;
         }
         out.push_str(line);
         out.push('\n');
     }
-    let Some(import_var) = import_var else {
-        // No split point reached the wasm: nothing to link.
-        return Ok(glue.to_owned());
-    };
+    let import_var = import_vars[0];
     let own = format!("\"./{STEM}_bg.js\": ");
     let own_at = out
         .find(&own)
@@ -473,11 +494,13 @@ fn link_chunks(
         .chars()
         .take_while(|c| is_ident(*c))
         .collect();
-    let entry = format!("{LINK_MODULE}: {import_var},");
-    if out.matches(&entry).count() != 1 {
-        bail!("the JS glue passes {LINK_MODULE} other than once");
+    if !kept {
+        bail!("the JS glue does not pass {LINK_MODULE} to the wasm");
     }
-    out = out.replace(&entry, &format!("{LINK_MODULE}: {own_var},"));
+    out = out.replace(
+        &format!("{LINK_MODULE}: {import_var},"),
+        &format!("{LINK_MODULE}: {own_var},"),
+    );
     let object = format!("const {own_var} = {{\n");
     let object_at = out
         .find(&object)
