@@ -278,10 +278,13 @@ fn compile(ws: &Workspace, profile: Profile) -> Result<PathBuf> {
         }
     }
     let mut cargo = ws.cargo();
-    cargo.args(["build", "-p", CRATE, "--target", WASM_TARGET]);
+    cargo.args(["rustc", "-p", CRATE, "--lib", "--target", WASM_TARGET]);
     if profile == Profile::Release {
         cargo.arg("--release");
     }
+    // wasm-split-cli follows the relocations to find what each split point reaches. Given to
+    // this crate's link only, so the dependencies' builds are shared with other commands.
+    cargo.args(["--", "-Clink-arg=--emit-relocs"]);
     run(&mut cargo).context("compiling the widget to wasm32")?;
     let profile_dir = match profile {
         Profile::Release => "release",
@@ -319,6 +322,8 @@ fn compile_nightly(ws: &Workspace) -> Result<PathBuf> {
     // Its own target dir: other RUSTFLAGS would otherwise invalidate the stable builds.
     let target_dir = ws.target_dir.join("widget-nightly");
     let mut cargo = rustup(&["run", "nightly", "cargo", "build", "-p", CRATE]);
+    // `--emit-relocs`: wasm-split-cli follows the relocations to find what each split point
+    // reaches.
     cargo
         .args([
             "--target",
@@ -580,14 +585,14 @@ pub fn print_sizes(files: &Files) -> Result<()> {
     }
     println!("\n{}", files.dist.display());
     println!(
-        "{:<8} {:<30} {:>9} {:>9} {:>9}",
+        "{:<14} {:<38} {:>9} {:>9} {:>9}",
         "what", "file", "raw", "gzip", "brotli"
     );
     let (mut raw, mut gz, mut br) = (0, 0, 0);
     let mut loader_gz = 0;
     for (what, name) in rows {
         let (r, g, b) = sizes(&files.dist, name)?;
-        println!("{what:<8} {name:<30} {r:>9} {g:>9} {b:>9}");
+        println!("{what:<14} {name:<38} {r:>9} {g:>9} {b:>9}");
         if what == "loader" {
             loader_gz = g;
         }
@@ -596,7 +601,7 @@ pub fn print_sizes(files: &Files) -> Result<()> {
         br += b;
     }
     println!(
-        "{:<8} {:<30} {raw:>9} {gz:>9} {br:>9}",
+        "{:<14} {:<38} {raw:>9} {gz:>9} {br:>9}",
         "total", "before the first search"
     );
     // Chunks load when the customer first needs them (a guided flow, say): never before the
@@ -605,14 +610,14 @@ pub fn print_sizes(files: &Files) -> Result<()> {
     for chunk in &files.chunks {
         let (r, g, b) = sizes(&files.dist, &chunk.file)?;
         let what = format!("chunk {}", chunk.name);
-        println!("{what:<8} {:<30} {r:>9} {g:>9} {b:>9}", chunk.file);
+        println!("{what:<14} {:<38} {r:>9} {g:>9} {b:>9}", chunk.file);
         all_raw += r;
         all_gz += g;
         all_br += b;
     }
     if !files.chunks.is_empty() {
         println!(
-            "{:<8} {:<30} {all_raw:>9} {all_gz:>9} {all_br:>9}",
+            "{:<14} {:<38} {all_raw:>9} {all_gz:>9} {all_br:>9}",
             "total", "with every chunk"
         );
     }
@@ -800,4 +805,124 @@ fn replace_ident(text: &mut String, prefix: &str, old: &str, suffix: &str, new: 
     out.push_str(rest);
     *text = out;
     count
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::{Chunk, link_chunks, rename_in_glue};
+
+    /// The shape of wasm-bindgen's glue for a module with two split points.
+    const GLUE: &str = r#"import * as import1 from "./__wasm_split.js"
+import * as import2 from "./__wasm_split.js"
+
+function __wbg_get_imports() {
+    const import0 = {
+        __proto__: null,
+        __wbg_log_1: function(arg0) {
+            console.log(arg0);
+        },
+    };
+    return {
+        __proto__: null,
+        "./baton-widget_bg.js": import0,
+        "./__wasm_split.js": import1,
+        "./__wasm_split.js": import2,
+    };
+}
+let wasm;
+export function mount() {
+    wasm.mount();
+}
+"#;
+
+    /// The shape of `wasm-split-cli`'s `__wasm_split.js`.
+    const LINK: &str = r#"import { initSync } from "./baton-widget.js";
+
+let sharedImports = undefined;
+function getSharedImports() {
+    if (sharedImports === undefined) {
+        sharedImports = { __wasm_split: {  } };
+        const { __indirect_function_table, memory,  } = initSync(undefined, undefined);
+        Object.assign(sharedImports.__wasm_split, { __indirect_function_table, memory,  });
+    }
+    return sharedImports;
+}
+const __chunk_2 = makeLoad(() => fetch(new URL("./chunk_2.wasm", import.meta.url)), []);
+export const __wasm_split_load_flow = wrapAsyncCb(makeLoad(() => fetch(new URL("./split_flow.wasm", import.meta.url)), [__chunk_2]));
+export const __wasm_split_load_handoff = wrapAsyncCb(makeLoad(() => fetch(new URL("./split_handoff.wasm", import.meta.url)), [__chunk_2]));
+"#;
+
+    fn linked() -> String {
+        let split = [
+            ("chunk_2".to_owned(), PathBuf::from("split/chunk_2.wasm")),
+            ("flow".to_owned(), PathBuf::from("split/split_flow.wasm")),
+            (
+                "handoff".to_owned(),
+                PathBuf::from("split/split_handoff.wasm"),
+            ),
+        ];
+        let chunks = [
+            "baton-widget-chunk_2.aa.wasm",
+            "baton-widget-flow.bb.wasm",
+            "baton-widget-handoff.cc.wasm",
+        ]
+        .map(|file| Chunk {
+            name: String::new(),
+            file: file.to_owned(),
+        });
+        link_chunks(GLUE, LINK, &split, &chunks).expect("the glue links")
+    }
+
+    #[test]
+    fn chunk_loaders_become_part_of_the_glue_and_fetch_hashed_files() {
+        let glue = linked();
+        assert!(!glue.contains("import * as"), "{glue}");
+        assert!(!glue.contains("initSync(undefined"), "{glue}");
+        assert!(!glue.contains("export const __wasm_split"), "{glue}");
+        assert_eq!(
+            glue.matches("\"./__wasm_split.js\": import0,").count(),
+            1,
+            "{glue}"
+        );
+        assert!(glue.contains("__wasm_split_load_flow: __wasm_split_load_flow,"));
+        assert!(glue.contains("__wasm_split_load_handoff: __wasm_split_load_handoff,"));
+        assert!(glue.contains(
+            "{ __indirect_function_table: wasm.__indirect_function_table, memory: wasm.memory }"
+        ));
+        for file in ["chunk_2.aa", "flow.bb", "handoff.cc"] {
+            assert!(
+                glue.contains(&format!("\"./baton-widget-{file}.wasm\"")),
+                "{glue}"
+            );
+        }
+    }
+
+    #[test]
+    fn minified_names_put_every_import_in_one_module() {
+        let map = r#"{ "imports": [
+            ["./baton-widget_bg.js", "__wbg_log_1", "b"],
+            ["./__wasm_split.js", "__wasm_split_load_flow", "c"],
+            ["./__wasm_split.js", "__wasm_split_load_handoff", "d"]
+        ], "exports": [
+            ["mount", "e"], ["memory", "f"], ["__indirect_function_table", "g"]
+        ] }"#;
+        let glue = rename_in_glue(&linked(), map).expect("the names fit the glue");
+        assert!(glue.contains("\"a\": import0,"), "{glue}");
+        assert!(!glue.contains("__wasm_split.js"), "{glue}");
+        assert!(glue.contains("c: __wasm_split_load_flow,"), "{glue}");
+        assert!(
+            glue.contains("{ __indirect_function_table: wasm.g, memory: wasm.f }"),
+            "{glue}"
+        );
+        assert!(glue.contains("wasm.e();"), "{glue}");
+    }
+
+    #[test]
+    fn glue_without_split_points_is_left_alone() {
+        let glue = "function __wbg_get_imports() { return {}; }\n";
+        let linked = link_chunks(glue, LINK, &[], &[]).expect("nothing to link");
+        assert_eq!(linked, glue);
+    }
 }
