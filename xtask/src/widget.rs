@@ -330,6 +330,8 @@ fn compile_nightly(ws: &Workspace) -> Result<PathBuf> {
             WASM_TARGET,
             "--release",
             "-Zbuild-std=std,panic_abort",
+            // The standard library's smaller (slower) variants of sorting and formatting.
+            "-Zbuild-std-features=optimize_for_size",
         ])
         // No file/line/column in panic locations and no `Debug` formatting: the widget never
         // shows either, and both cost bytes in every crate.
