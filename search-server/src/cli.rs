@@ -1,4 +1,5 @@
-//! The command line: `baton serve`, `baton ticket show`, `baton outbox`, `baton eval`, `baton flow`, ….
+//! The command line: `baton serve`, `baton ticket show`, `baton outbox`, `baton eval`, `baton flow`,
+//! `baton agent`, ….
 
 use std::path::PathBuf;
 
@@ -54,6 +55,55 @@ pub enum Command {
     /// Review guided flows: list them, draw one as a diagram, read the surveys after them.
     #[command(subcommand)]
     Flow(FlowCommand),
+    /// Manage the agents who sign in to the console at /agent.
+    #[command(subcommand)]
+    Agent(AgentCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AgentCommand {
+    /// Add an agent; the password is asked for (twice), or read from stdin.
+    Add(AgentAddArgs),
+    /// List the agents who can sign in.
+    List(AgentListArgs),
+    /// Remove an agent: signs them out everywhere; their replies and notes keep their name.
+    Remove(AgentRemoveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AgentAddArgs {
+    /// The email the agent signs in with.
+    #[arg(value_name = "EMAIL")]
+    pub email: String,
+    /// The name shown with their replies [default: the part of the email before the @].
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Read the password from the first line of stdin instead of asking (for scripts).
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Folder of the database, as given to `baton serve`.
+    #[arg(long, env = "BATON_DATA_DIR", default_value = "baton-data")]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct AgentListArgs {
+    /// `text` for people, `json` for tools.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// Folder of the database, as given to `baton serve`.
+    #[arg(long, env = "BATON_DATA_DIR", default_value = "baton-data")]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct AgentRemoveArgs {
+    /// The agent's email.
+    #[arg(value_name = "EMAIL")]
+    pub email: String,
+    /// Folder of the database, as given to `baton serve`.
+    #[arg(long, env = "BATON_DATA_DIR", default_value = "baton-data")]
+    pub data_dir: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -141,10 +191,15 @@ pub struct DeliveryArgs {
     /// Longest one SMTP or webhook attempt may take, in milliseconds.
     #[arg(long, env = "BATON_DELIVERY_TIMEOUT_MS", default_value_t = 20_000)]
     pub delivery_timeout_ms: u64,
-    /// Handoffs one client address may make per minute (then `429 rate_limited`).
+    /// How often unfinished handoff forms are looked at for their follow-up email
+    /// (`[handoff] follow_up_after` in site.toml), in milliseconds.
+    #[arg(long, env = "BATON_FOLLOW_UP_INTERVAL_MS", default_value_t = 60_000)]
+    pub follow_up_interval_ms: u64,
+    /// Handoffs, conversation messages and new handoff drafts one client address may send per
+    /// minute (then `429 rate_limited`).
     #[arg(long, env = "BATON_HANDOFFS_PER_CLIENT", default_value_t = 10)]
     pub handoffs_per_client_per_minute: u32,
-    /// Handoffs the whole site accepts per minute.
+    /// Handoffs (and conversation messages, new drafts) the whole site accepts per minute.
     #[arg(long, env = "BATON_HANDOFFS_PER_SITE", default_value_t = 600)]
     pub handoffs_per_site_per_minute: u32,
 }

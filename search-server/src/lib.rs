@@ -10,6 +10,7 @@
 //! - [`search`]: the only module that knows tantivy.
 //! - [`knowledge`]: the published library with its index, swapped atomically.
 //! - [`storage`]: the only module with SQL.
+//! - [`password`]: agent passwords (Argon2id).
 //! - [`privacy`]: redaction of personal data before a handoff is stored.
 //! - [`sla`]: the promised reply time, counted in support hours.
 //! - [`delivery`]: the outbox worker: email over SMTP and signed webhooks.
@@ -24,6 +25,7 @@ pub mod delivery;
 pub mod diagnostic;
 pub mod http;
 pub mod knowledge;
+pub mod password;
 pub mod privacy;
 pub mod search;
 pub mod sla;

@@ -332,3 +332,82 @@ fn flow_list_and_graph_print_the_demo_flows() {
         "{err}"
     );
 }
+
+/// Runs `baton agent ARGS --data-dir DIR` with `stdin` as its input.
+fn agent_command(dir: &Path, args: &[&str], stdin: &str) -> std::process::Output {
+    let mut child = baton()
+        .arg("agent")
+        .args(args)
+        .arg("--data-dir")
+        .arg(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write");
+    child.wait_with_output().expect("exits")
+}
+
+#[tokio::test]
+async fn agents_are_added_with_a_hashed_password_listed_and_removed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let add = |email: &str, password: &str| {
+        agent_command(
+            dir.path(),
+            &["add", email, "--name", "Anna K", "--password-stdin"],
+            &format!("{password}\n"),
+        )
+    };
+    let short = add("anna@example.com", "short");
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 10 characters"));
+    let bad = add("not-an-email", "long enough password");
+    assert!(!bad.status.success());
+
+    let added = add("Anna@Example.com", "long enough password");
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&added.stdout).contains("added agent anna@example.com (Anna K)")
+    );
+    let again = add("anna@example.com", "another long password");
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already an agent anna@example.com"));
+
+    let list = agent_command(dir.path(), &["list", "--format", "json"], "");
+    assert!(list.status.success());
+    let agents: serde_json::Value = serde_json::from_slice(&list.stdout).expect("json");
+    assert_eq!(agents[0]["email"], "anna@example.com");
+    assert_eq!(agents[0]["name"], "Anna K");
+    assert!(agents[0].get("password_hash").is_none(), "{agents}");
+
+    let storage = Storage::open_existing(dir.path()).await.expect("storage");
+    let (_, hash) = storage
+        .agent_credentials("anna@example.com")
+        .await
+        .expect("reads")
+        .expect("agent");
+    storage.close().await;
+    assert!(hash.starts_with("$argon2id$") && !hash.contains("long enough password"));
+    assert!(baton_server::password::verify(
+        "long enough password",
+        Some(&hash)
+    ));
+
+    let removed = agent_command(dir.path(), &["remove", "anna@example.com"], "");
+    assert!(removed.status.success());
+    let gone = agent_command(dir.path(), &["remove", "anna@example.com"], "");
+    assert!(!gone.status.success());
+    assert!(String::from_utf8_lossy(&gone.stderr).contains("there is no agent anna@example.com"));
+    let list = agent_command(dir.path(), &["list"], "");
+    assert!(String::from_utf8_lossy(&list.stdout).contains("no agents"));
+}

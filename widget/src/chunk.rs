@@ -1,7 +1,7 @@
 //! Screens whose code lives in its own wasm chunk. The build (`wasm-split-cli`) moves everything
 //! only a `#[wasm_split]` function reaches into a separate `.wasm` file, fetched the first time
-//! the function is called: the guided-flow view, the handoff form and the article view cost
-//! nothing before the first search.
+//! the function is called: the guided-flow view, the handoff form, the article view and the
+//! conversation view cost nothing before the first search.
 
 use std::future::Future;
 
@@ -17,7 +17,6 @@ pub fn chunked<F>(env: Env, load: impl Fn() -> F + Send + Sync + 'static) -> imp
 where
     F: Future<Output = Result<AnyView, SplitLoaderError>> + 'static,
 {
-    let t = env.t;
     let attempt = RwSignal::new(0u32);
     move || {
         attempt.track();
@@ -25,14 +24,21 @@ where
         Suspend::new(SendWrapper::new(async move {
             match view.await {
                 Ok(view) => view,
-                Err(_) => view! {
-                    <div class="notice" role="alert">
-                        <span>{t.network_error}</span>
-                        <button type="button" class="link-button" on:click=move |_| attempt.update(|n| *n += 1)>{t.retry}</button>
-                    </div>
-                }
-                .into_any(),
+                Err(_) => load_failed(env, attempt),
             }
         }))
     }
+}
+
+/// The notice of a chunk that could not be fetched; its retry bumps `attempt`. Not generic, so
+/// one copy serves every screen.
+fn load_failed(env: Env, attempt: RwSignal<u32>) -> AnyView {
+    let t = env.t;
+    view! {
+        <div class="notice" role="alert">
+            <span>{t.network_error}</span>
+            <button type="button" class="link-button" on:click=move |_| attempt.update(|n| *n += 1)>{t.retry}</button>
+        </div>
+    }
+    .into_any()
 }

@@ -24,6 +24,7 @@ mod app;
 mod article;
 mod banner;
 mod chunk;
+mod conversation;
 mod flow;
 mod handoff;
 mod http;

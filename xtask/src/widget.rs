@@ -673,12 +673,13 @@ fn brotli(bytes: &[u8]) -> Result<Vec<u8>> {
 
 fn zopfli_gzip(bytes: &[u8]) -> Result<Vec<u8>> {
     let mut out = Vec::new();
-    zopfli::compress(
-        zopfli::Options::default(),
-        zopfli::Format::Gzip,
-        bytes,
-        &mut out,
-    )?;
+    // More iterations than zopfli's default 15: a few hundred bytes less to every visitor, for
+    // seconds of build time.
+    let options = zopfli::Options {
+        iteration_count: std::num::NonZeroU64::new(60).unwrap_or(std::num::NonZeroU64::MIN),
+        ..zopfli::Options::default()
+    };
+    zopfli::compress(options, zopfli::Format::Gzip, bytes, &mut out)?;
     Ok(out)
 }
 

@@ -1,6 +1,7 @@
 //! What each subcommand does. Errors carry context for the person at the terminal.
 
 mod admin_token;
+mod agent;
 mod check;
 mod eval;
 mod flow;
@@ -11,13 +12,14 @@ mod ticket;
 mod watch;
 
 pub use admin_token::admin_token;
+pub use agent::agent;
 pub use check::check;
 pub use eval::eval;
 pub use flow::flow;
 pub use outbox::outbox;
 pub use publish::publish;
 pub use serve::serve;
-pub use ticket::{TicketView, show_ticket};
+pub use ticket::{MessageView, TicketView, show_ticket};
 
 use crate::cli::{Cli, Command, TicketCommand};
 
@@ -32,5 +34,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::AdminToken(command) => admin_token(command).await,
         Command::Outbox(command) => outbox(command).await,
         Command::Flow(command) => flow(command).await,
+        Command::Agent(command) => agent(command).await,
     }
 }

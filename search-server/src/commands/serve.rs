@@ -96,16 +96,23 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
 
     // Delivers what earlier runs left in the outbox too.
-    let worker = crate::delivery::spawn(storage.clone(), delivery);
+    let worker = crate::delivery::spawn(storage.clone(), Arc::clone(&delivery));
+    let follow_up =
+        crate::delivery::follow_up::spawn(storage.clone(), Arc::clone(&state.knowledge), delivery);
     axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(async {
+        shutdown_signal().await;
+        // Open consoles' event streams would keep the shutdown waiting.
+        crate::http::agent::inbox::close_event_streams();
+    })
     .await
     .context("the server stopped with an error")?;
     // A delivery cut short here is claimed again after its lease, with the same id.
     worker.abort();
+    follow_up.abort();
     storage.close().await;
     tracing::info!("stopped");
     Ok(())
@@ -161,6 +168,7 @@ fn delivery_config(args: &DeliveryArgs) -> anyhow::Result<DeliveryConfig> {
         lease: Duration::from_millis(args.delivery_lease_ms.max(args.delivery_timeout_ms + 1_000)),
         poll: DeliveryConfig::default().poll,
         timeout: Duration::from_millis(args.delivery_timeout_ms),
+        follow_up_interval: Duration::from_millis(args.follow_up_interval_ms.max(10)),
     })
 }
 

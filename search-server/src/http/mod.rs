@@ -4,7 +4,9 @@
 //! `baton serve` binds it to a socket.
 
 pub mod admin;
+pub mod agent;
 pub mod api;
+pub mod conversations;
 pub mod error;
 pub mod flows;
 pub mod rate_limit;
@@ -31,6 +33,9 @@ use error::ApiError;
 pub const DEFAULT_BODY_LIMIT: usize = 16 * 1024;
 /// Largest handoff body (the transcript can be long).
 pub const HANDOFF_BODY_LIMIT: usize = 256 * 1024;
+/// Largest body of a conversation message or a handoff draft: room for the longest message in
+/// any script (up to 4 bytes a character) and JSON escapes.
+pub const MESSAGE_BODY_LIMIT: usize = 64 * 1024;
 
 /// What every handler can reach.
 #[derive(Clone, Debug)]
@@ -87,7 +92,20 @@ pub fn app(state: AppState) -> Router {
             "/api/v1/handoffs",
             post(api::create_handoff).layer(DefaultBodyLimit::max(HANDOFF_BODY_LIMIT)),
         )
+        .route(
+            "/api/v1/handoff-drafts",
+            post(conversations::save_draft).layer(DefaultBodyLimit::max(MESSAGE_BODY_LIMIT)),
+        )
+        .route(
+            "/api/v1/conversations/{reference}",
+            get(conversations::conversation),
+        )
+        .route(
+            "/api/v1/conversations/{reference}/messages",
+            post(conversations::add_message).layer(DefaultBodyLimit::max(MESSAGE_BODY_LIMIT)),
+        )
         .merge(admin::router())
+        .merge(agent::router())
         .merge(widget::router(&state.widget_dir))
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
@@ -100,6 +118,22 @@ pub fn app(state: AppState) -> Router {
         .layer(cors)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The site a request names, when this server serves it; else `404 unknown_site`.
+pub fn served_site<'a>(
+    library: &'a crate::content::Library,
+    site: &str,
+) -> Result<&'a crate::config::SiteConfig, ApiError> {
+    if library.site.id == site {
+        Ok(&library.site)
+    } else {
+        Err(ApiError::new(
+            axum::http::StatusCode::NOT_FOUND,
+            "unknown_site",
+            format!("This server does not serve the site '{site}'."),
+        ))
+    }
 }
 
 async fn not_found() -> ApiError {

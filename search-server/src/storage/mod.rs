@@ -5,12 +5,25 @@
 //! standard (no SQLite-only functions) so that PostgreSQL can be added later.
 
 mod admin;
+mod agents;
+mod conversations;
+mod drafts;
+mod inbox;
 mod outbox;
 mod surveys;
 mod views;
 
 pub use admin::{ContentVersion, TOKEN_PREFIX};
-pub use outbox::{ClaimedDelivery, DeliveryKind, NewHandoff, OutboxRow, OutboxState};
+pub use agents::{Agent, FailedLogins, normalize_email};
+pub use conversations::{ConversationView, MessageOutcome, NewMessage, StoredMessage};
+pub use drafts::{ClaimedDraft, DraftFields, DraftOutcome};
+pub use inbox::{
+    ConsoleTicket, CustomerEmail, INBOX_LIMIT, InboxFacets, InboxFilter, InboxTicket,
+    MessageAuthor, TicketChange, TicketMessage, TicketStatus,
+};
+pub use outbox::{
+    ClaimedDelivery, DeliveredMessage, DeliveryKind, NewHandoff, OutboxRow, OutboxState, unix_ms,
+};
 pub use surveys::StoredSurvey;
 
 use std::path::{Path, PathBuf};
@@ -49,6 +62,9 @@ pub enum StorageError {
     },
     #[error("no database at {0}; start `baton serve` with this --data-dir first")]
     NoDatabase(PathBuf),
+    /// `baton agent add` for an email an active agent already has.
+    #[error("there is already an agent {0}")]
+    AgentExists(String),
     #[error("cannot draw an unused ticket reference")]
     ReferencesExhausted,
     #[error("a stored row is not valid: {0}")]
@@ -106,6 +122,8 @@ pub struct Storage {
     pool: SqlitePool,
     /// Article views, counted in memory and written in batches.
     views: views::SharedViewCounts,
+    /// The key conversation tokens are derived from (see [`Storage::conversation_token`]).
+    conversation_key: std::sync::Arc<[u8]>,
 }
 
 impl Storage {
@@ -171,7 +189,12 @@ impl Storage {
             .await?;
         sqlx::migrate!().run(&pool).await?;
         let views = std::sync::Arc::new(views::ViewCounts::load(&pool).await?);
-        Ok(Storage { pool, views })
+        let conversation_key = conversations::load_key(&pool).await?.into();
+        Ok(Storage {
+            pool,
+            views,
+            conversation_key,
+        })
     }
 
     /// Stores a ticket for a (validated) handoff, in one transaction, before returning, with
@@ -230,6 +253,15 @@ impl Storage {
         }
         self.pool.close().await;
     }
+}
+
+/// SHA-256 of `text`, lowercase hex.
+pub fn sha256_hex(text: &[u8]) -> String {
+    hex(&Sha256::digest(text))
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A digest of the request body, to tell a retry from a different request with the same key.
