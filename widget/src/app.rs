@@ -9,9 +9,9 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CustomEvent, CustomEventInit, HtmlElement, KeyboardEvent};
 
 use crate::Config;
-use crate::article::ArticleView;
+use crate::article::article_screen;
 use crate::banner::Banners;
-use crate::handoff::{Draft, HandoffView};
+use crate::handoff::{Draft, handoff_screen};
 use crate::http::{Api, Hit, Site, field, text};
 use crate::i18n::{Messages, messages};
 use crate::search::{Search, SearchView};
@@ -302,12 +302,11 @@ pub fn App(env: Env) -> impl IntoView {
             }}
             <div class="body">
                 {move || match env.screen.get() {
-                    Screen::Search => view! { <SearchView env=env input_ref=search_input /> }.into_any(),
-                    Screen::Article(slug) => view! { <ArticleView env=env slug=slug /> }.into_any(),
-                    Screen::Handoff => view! { <HandoffView env=env /> }.into_any(),
-                    Screen::Flow(id) => view! { <crate::flow::FlowView env=env id=id /> }.into_any(),
-                    Screen::Conversation if env.conversation.with_untracked(Option::is_some) => view! { <crate::conversation::ConversationView env=env /> }.into_any(),
-                    Screen::Conversation => view! { <SearchView env=env input_ref=search_input /> }.into_any(),
+                    Screen::Article(slug) => article_screen(env, slug).into_any(),
+                    Screen::Handoff => handoff_screen(env).into_any(),
+                    Screen::Flow(id) => crate::flow::flow_screen(env, id).into_any(),
+                    Screen::Conversation if env.conversation.with_untracked(Option::is_some) => crate::conversation::conversation_screen(env).into_any(),
+                    Screen::Search | Screen::Conversation => view! { <SearchView env=env input_ref=search_input /> }.into_any(),
                 }}
             </div>
             {move || env.conversation.get().filter(|_| env.screen.get() == Screen::Search).map(|(reference, _)| view! {

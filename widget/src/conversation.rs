@@ -8,10 +8,12 @@ use js_sys::{JSON, Object, Reflect};
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos::wasm_split::{SplitLoaderError, wasm_split};
 use wasm_bindgen::JsValue;
 use web_sys::SubmitEvent;
 
 use crate::app::{Env, focus_soon};
+use crate::chunk::chunked;
 use crate::handoff::{bool_attr, format_time, idempotency_key};
 use crate::http::{list, text};
 use crate::session::Screen;
@@ -63,8 +65,19 @@ fn decode(v: &JsValue) -> Loaded {
     }
 }
 
+/// The conversation screen: the view and its reply form are in the `conversation` wasm chunk.
+pub fn conversation_screen(env: Env) -> impl IntoView {
+    chunked(env, move || conversation_chunk(env))
+}
+
+/// The split point of the `conversation` chunk.
+#[wasm_split(conversation, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn conversation_chunk(env: Env) -> Result<AnyView, SplitLoaderError> {
+    Ok(view! { <ConversationView env=env /> }.into_any())
+}
+
 #[component]
-pub fn ConversationView(env: Env) -> impl IntoView {
+fn ConversationView(env: Env) -> impl IntoView {
     let t = env.t;
     let (reference, token) = env.conversation.get_untracked().unwrap_or_default();
     let loaded = RwSignal::new(None::<Result<Loaded, String>>);

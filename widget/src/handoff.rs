@@ -7,10 +7,12 @@ use js_sys::{JSON, Object, Reflect};
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos::wasm_split::{SplitLoaderError, wasm_split};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::SubmitEvent;
 
 use crate::app::{Env, focus_soon};
+use crate::chunk::chunked;
 use crate::session::{Screen, SessionStore};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -69,8 +71,19 @@ impl Draft {
     }
 }
 
+/// The handoff screen: the form and its confirmation are in the `handoff` wasm chunk.
+pub fn handoff_screen(env: Env) -> impl IntoView {
+    chunked(env, move || handoff_chunk(env))
+}
+
+/// The split point of the `handoff` chunk.
+#[wasm_split(handoff, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn handoff_chunk(env: Env) -> Result<AnyView, SplitLoaderError> {
+    Ok(view! { <HandoffView env=env /> }.into_any())
+}
+
 #[component]
-pub fn HandoffView(env: Env) -> impl IntoView {
+fn HandoffView(env: Env) -> impl IntoView {
     let t = env.t;
     let draft = env.draft;
     let name_ref = NodeRef::<html::Input>::new();
