@@ -34,6 +34,23 @@ pub struct SiteInfo {
     /// The announcements showing now, with texts in the requested locale, in `site.toml` order.
     #[serde(default)]
     pub announcements: Vec<Announcement>,
+    /// The urgency tiers the customer may choose from in the handoff form, most urgent first;
+    /// empty unless the site sets `customer_chooses_urgency`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub urgencies: Vec<UrgencyChoice>,
+    /// Whether the widget should save a draft of the handoff form (`POST
+    /// /api/v1/handoff-drafts`) so that an unfinished one is followed up by email.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub follow_up: bool,
+}
+
+/// An urgency tier offered in the handoff form.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UrgencyChoice {
+    /// The tier id sent back as the handoff's `urgency`.
+    pub id: String,
+    /// The tier's label in the requested locale.
+    pub label: String,
 }
 
 /// A banner the widget shows at the top of the panel while it is active.
@@ -188,6 +205,10 @@ pub struct HandoffRequest {
     /// The urgency tier id the customer chose, where the site lets customers choose.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub urgency: Option<String>,
+    /// The id of the form's saved draft (`POST /api/v1/handoff-drafts`): the handoff deletes
+    /// it, so no "Still need help?" email follows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft_id: Option<String>,
 }
 
 /// The answer to a stored handoff.
@@ -204,6 +225,129 @@ pub struct HandoffResponse {
     /// support hours only. Absent when the site makes no promise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_by: Option<String>,
+    /// The secret that lets this customer read and continue the conversation (`Authorization:
+    /// Bearer <token>` on `/api/v1/conversations/{reference}`). The same on a replay.
+    pub conversation_token: String,
+}
+
+/// Longest message a customer may add to a conversation, in characters (as a handoff message).
+pub const MAX_CONVERSATION_MESSAGE_CHARS: usize = MAX_MESSAGE_CHARS;
+
+/// `GET /api/v1/conversations/{reference}`: the ticket as its customer sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conversation {
+    pub reference: TicketRef,
+    /// `open`, `pending` or `solved`.
+    pub status: String,
+    /// RFC 3339 UTC.
+    pub created_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub urgency: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_by: Option<String>,
+    /// The handoff's message first (id 0), then the customer's and agents' messages in the
+    /// order they were written. Internal notes are never listed.
+    pub messages: Vec<ConversationMessage>,
+}
+
+/// One message of a conversation. Bodies are plain text, never HTML.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationMessage {
+    /// 0 for the handoff's own message, else the stored message's id (increasing).
+    pub id: i64,
+    /// `customer` or `agent`.
+    pub author: String,
+    pub body: String,
+    /// RFC 3339 UTC.
+    pub created_at: String,
+}
+
+/// `POST /api/v1/conversations/{reference}/messages`: the customer adds to their ticket.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewMessageRequest {
+    pub body: String,
+}
+
+impl NewMessageRequest {
+    /// A message is 1 to [`MAX_CONVERSATION_MESSAGE_CHARS`] characters, not counting the
+    /// whitespace around it.
+    pub fn validate(&self) -> Result<(), FieldError> {
+        let body = self.body.trim();
+        let message = if body.is_empty() {
+            "Please write a message.".to_owned()
+        } else if body.chars().count() > MAX_CONVERSATION_MESSAGE_CHARS {
+            format!("A message can be at most {MAX_CONVERSATION_MESSAGE_CHARS} characters.")
+        } else {
+            return Ok(());
+        };
+        Err(FieldError {
+            field: "body".into(),
+            message,
+        })
+    }
+}
+
+/// `POST /api/v1/handoff-drafts`: what the customer has typed so far in the handoff form,
+/// saved once the email is valid, so that an unfinished form is followed up.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DraftRequest {
+    pub site: String,
+    /// The id an earlier save answered; absent the first time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft_id: Option<String>,
+    #[serde(default)]
+    pub name: String,
+    pub email: String,
+    #[serde(default)]
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+}
+
+impl DraftRequest {
+    /// The email must be plausible; name and message may be empty but not over the handoff's
+    /// limits.
+    pub fn validate(&self) -> Result<(), FieldError> {
+        let err = |field: &str, message: String| {
+            Err(FieldError {
+                field: field.to_owned(),
+                message,
+            })
+        };
+        if !is_plausible_email(self.email.trim()) {
+            return err(
+                "email",
+                "Please enter a valid email address, like name@example.com.".into(),
+            );
+        }
+        if self.name.trim().chars().count() > MAX_NAME_CHARS {
+            return err(
+                "name",
+                format!("A name can be at most {MAX_NAME_CHARS} characters."),
+            );
+        }
+        if self.message.trim().chars().count() > MAX_MESSAGE_CHARS {
+            return err(
+                "message",
+                format!("A message can be at most {MAX_MESSAGE_CHARS} characters."),
+            );
+        }
+        if self
+            .draft_id
+            .as_ref()
+            .is_some_and(|id| id.is_empty() || id.len() > 64)
+        {
+            return err("draft_id", "This draft id is not one Baton gave.".into());
+        }
+        Ok(())
+    }
+}
+
+/// The answer to a saved draft.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DraftResponse {
+    /// Send it with the next save and with the handoff.
+    pub draft_id: String,
 }
 
 /// A field of a request that is not acceptable, and why, in words for the customer.
@@ -257,6 +401,13 @@ impl HandoffRequest {
                 "urgency",
                 "Please choose one of the offered urgencies.".into(),
             );
+        }
+        if self
+            .draft_id
+            .as_ref()
+            .is_some_and(|id| id.is_empty() || id.len() > 64)
+        {
+            return err("draft_id", "This draft id is not one Baton gave.".into());
         }
         if let Err(message) = self.transcript.check_limits() {
             return err("transcript", message);
@@ -425,6 +576,36 @@ mod tests {
                 ..request()
             }),
             Err("message".into())
+        );
+    }
+
+    #[test]
+    fn conversation_messages_and_drafts_are_checked_like_handoffs() {
+        let message = |body: &str| NewMessageRequest { body: body.into() }.validate();
+        assert_eq!(message(" more details "), Ok(()));
+        assert_eq!(message("  ").map_err(|e| e.field), Err("body".into()));
+        let long = "ü".repeat(MAX_CONVERSATION_MESSAGE_CHARS + 1);
+        assert_eq!(message(&long).map_err(|e| e.field), Err("body".into()));
+        let draft = DraftRequest {
+            site: "demo".into(),
+            email: "ada@example.com".into(),
+            ..DraftRequest::default()
+        };
+        assert_eq!(draft.validate(), Ok(()));
+        let field = |d: DraftRequest| d.validate().map_err(|e| e.field);
+        assert_eq!(
+            field(DraftRequest {
+                email: "ada".into(),
+                ..draft.clone()
+            }),
+            Err("email".into())
+        );
+        assert_eq!(
+            field(DraftRequest {
+                draft_id: Some("x".repeat(65)),
+                ..draft
+            }),
+            Err("draft_id".into())
         );
     }
 

@@ -48,7 +48,7 @@ fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     println!(
         "corpus: {articles} generated articles, {} queries ({}), {seconds} s per load, \
-         {} CPUs",
+         {} CPUs, load average {}",
         queries.len(),
         corpus::QUERIES
             .iter()
@@ -56,6 +56,7 @@ fn main() -> anyhow::Result<()> {
             .collect::<Vec<_>>()
             .join(", "),
         std::thread::available_parallelism().map_or(0, usize::from),
+        load_average(),
     );
     let wanted = |name: &str| only.as_deref().is_none_or(|o| name.contains(o));
 
@@ -159,7 +160,16 @@ fn main() -> anyhow::Result<()> {
     }
 
     print_table(&rows);
+    println!("load average after: {}", load_average());
     Ok(())
+}
+
+/// The machine's 1, 5 and 15 minute load averages (`/proc/loadavg`): other work on the same
+/// CPUs lowers every row, so the figures only compare within one run.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".to_owned())
 }
 
 async fn baton_app(content: &Path, data: &Path) -> anyhow::Result<axum::Router> {

@@ -217,10 +217,15 @@ pub struct DeliveryArgs {
     /// Longest one SMTP or webhook attempt may take, in milliseconds.
     #[arg(long, env = "BATON_DELIVERY_TIMEOUT_MS", default_value_t = 20_000)]
     pub delivery_timeout_ms: u64,
-    /// Handoffs one client address may make per minute (then `429 rate_limited`).
+    /// How often unfinished handoff forms are looked at for their follow-up email
+    /// (`[handoff] follow_up_after` in site.toml), in milliseconds.
+    #[arg(long, env = "BATON_FOLLOW_UP_INTERVAL_MS", default_value_t = 60_000)]
+    pub follow_up_interval_ms: u64,
+    /// Handoffs, conversation messages and new handoff drafts one client address may send per
+    /// minute (then `429 rate_limited`).
     #[arg(long, env = "BATON_HANDOFFS_PER_CLIENT", default_value_t = 10)]
     pub handoffs_per_client_per_minute: u32,
-    /// Handoffs the whole site accepts per minute.
+    /// Handoffs (and conversation messages, new drafts) the whole site accepts per minute.
     #[arg(long, env = "BATON_HANDOFFS_PER_SITE", default_value_t = 600)]
     pub handoffs_per_site_per_minute: u32,
 }

@@ -155,6 +155,18 @@ pub struct HandoffSettings {
     /// The tier of a handoff that neither a flow nor the customer set; the last tier if unset.
     #[serde(default)]
     pub default_urgency: Option<String>,
+    /// How long after the customer last typed in the handoff form (with a valid email) an
+    /// unsent form is followed up with one "Still need help?" email, like `"30m"` (units `s`,
+    /// `m`, `h`, `d`). No follow-up when absent.
+    #[serde(default)]
+    pub follow_up_after: Option<String>,
+}
+
+impl HandoffSettings {
+    /// [`HandoffSettings::follow_up_after`] as a duration, when set and valid.
+    pub fn follow_up_after(&self) -> Option<std::time::Duration> {
+        self.follow_up_after.as_deref().and_then(parse_duration)
+    }
 }
 
 /// `[privacy]`: what is redacted before a handoff is stored. Card numbers (digit runs that pass
@@ -337,6 +349,15 @@ impl SiteConfig {
                 "`default_urgency = \"{default}\"` is not the id of an [[urgency]] tier"
             )));
         }
+        if let Some(after) = &self.handoff.follow_up_after
+            && parse_duration(after).is_none()
+        {
+            out.push(
+                at("follow_up_after")
+                    .diag(format!("`follow_up_after = \"{after}\"` is not a duration"))
+                    .with_hint("write a number and a unit: \"30m\", \"2h\" or \"1d\" (at most 1d)"),
+            );
+        }
         let mut ids = Vec::new();
         for (i, tier) in self.urgency.iter().enumerate() {
             let place = Place::of(path, text, "urgency", i);
@@ -422,7 +443,20 @@ impl SiteConfig {
             })
             .filter(|a| !a.text.is_empty())
             .collect();
+        let urgencies = if self.handoff.customer_chooses_urgency {
+            self.urgency
+                .iter()
+                .map(|t| api::UrgencyChoice {
+                    id: t.id.clone(),
+                    label: t.label.get(locale, &self.default_locale).to_owned(),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         SiteInfo {
+            urgencies,
+            follow_up: self.handoff.follow_up_after().is_some(),
             announcements,
             id: self.id.clone(),
             name: self.name.clone(),
@@ -534,6 +568,25 @@ pub fn parse_duration_minutes(s: &str) -> Option<u32> {
         _ => return None,
     };
     if n == 0 { None } else { n.checked_mul(factor) }
+}
+
+/// `"30s"`, `"30m"`, `"2h"` or `"1d"` as a duration from one second to one day (drafts are
+/// kept for a day, so a later follow-up could never be sent).
+pub fn parse_duration(s: &str) -> Option<std::time::Duration> {
+    let s = s.trim();
+    let unit = s.chars().last()?;
+    let n: u64 = s[..s.len() - unit.len_utf8()].parse().ok()?;
+    let factor = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
+        _ => return None,
+    };
+    let seconds = n.checked_mul(factor)?;
+    (1..=86_400)
+        .contains(&seconds)
+        .then(|| std::time::Duration::from_secs(seconds))
 }
 
 fn parse_instant(s: &str) -> Option<OffsetDateTime> {
@@ -737,5 +790,31 @@ ends = "2026-03-02T00:00:00Z"
         assert_eq!(parse_duration_minutes("0m"), None);
         assert_eq!(parse_hours("09:00-17:30"), Some((540, 1050)));
         assert_eq!(parse_hours("9-5"), None);
+    }
+
+    #[test]
+    fn follow_up_after_is_a_duration_up_to_a_day_and_turns_on_drafts() {
+        assert_eq!(
+            parse_duration("2s"),
+            Some(std::time::Duration::from_secs(2))
+        );
+        assert_eq!(
+            parse_duration("30m"),
+            Some(std::time::Duration::from_secs(1800))
+        );
+        assert_eq!(
+            parse_duration("1d"),
+            Some(std::time::Duration::from_secs(86_400))
+        );
+        for bad in ["0s", "2d", "30", "m", "soon"] {
+            assert_eq!(parse_duration(bad), None, "{bad}");
+        }
+        let (site, out) = parse(&format!("{GOOD}\n[handoff]\nfollow_up_after = \"30m\"\n"));
+        assert!(out.is_empty(), "{out:?}");
+        assert!(site.expect("valid").info().follow_up);
+        let (site, out) = parse(&format!("{GOOD}\n[handoff]\nfollow_up_after = \"later\"\n"));
+        assert!(site.is_none());
+        assert!(out[0].message.contains("follow_up_after"), "{out:?}");
+        assert_eq!(out[0].position, Some((12, 1)));
     }
 }

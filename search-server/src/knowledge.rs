@@ -8,20 +8,29 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 
 use crate::content::Library;
+use crate::privacy::Redactor;
 use crate::search::{SearchError, SearchIndex};
 
-/// A library with the index built from it.
+/// A library with the index built from it, and the site's redaction rules compiled once.
 #[derive(Debug)]
 pub struct Knowledge {
     pub library: Library,
     pub index: SearchIndex,
+    /// `[privacy]` of the library's `site.toml`, compiled (regexes are costly to build per
+    /// request).
+    pub redactor: Redactor,
 }
 
 impl Knowledge {
-    /// Builds the search index for a library (every locale).
+    /// Builds the search index for a library (every locale) and its redactor.
     pub fn build(library: Library) -> Result<Knowledge, SearchError> {
         let index = SearchIndex::build(&library)?;
-        Ok(Knowledge { library, index })
+        let redactor = Redactor::new(&library.site.privacy.redact);
+        Ok(Knowledge {
+            library,
+            index,
+            redactor,
+        })
     }
 }
 

@@ -245,6 +245,7 @@ fn content(dir: &Path) -> PathBuf {
         r#"
 [handoff]
 customer_chooses_urgency = true
+follow_up_after = "1s"
 
 [privacy]
 redact = ["ACME-SECRET-\\d+"]
@@ -350,6 +351,7 @@ impl Setup {
                 "3000",
             ])
             .args(["--delivery-max-attempts", &self.max_attempts.to_string()])
+            .args(["--follow-up-interval-ms", "200"])
             .args(&self.extra_args)
             .env("BATON_LOG", "info,baton_server=debug")
             .stdout(Stdio::piped())
@@ -399,16 +401,25 @@ impl Setup {
 }
 
 fn post_handoff(url: &str, body: &Value, key: &str) -> (u16, Value) {
+    post_json(
+        &format!("{url}/api/v1/handoffs"),
+        body,
+        &[("Idempotency-Key", key)],
+    )
+}
+
+/// POSTs `body` as JSON with `headers`; answers the status and the JSON answer.
+fn post_json(url: &str, body: &Value, headers: &[(&str, &str)]) -> (u16, Value) {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(Duration::from_secs(10)))
         .build()
         .into();
-    let mut response = agent
-        .post(&format!("{url}/api/v1/handoffs"))
-        .header("Idempotency-Key", key)
-        .send_json(body)
-        .expect("baton answers");
+    let mut request = agent.post(url);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let mut response = request.send_json(body).expect("baton answers");
     let status = response.status().as_u16();
     let json = response.body_mut().read_json().expect("JSON answer");
     (status, json)
@@ -689,6 +700,143 @@ fn decoded_part(message: &str, content_type: &str) -> String {
         }
         _ => body.to_owned(),
     }
+}
+
+#[test]
+fn a_follow_up_message_reaches_support_once_and_an_abandoned_form_the_customer_once() {
+    let setup = Setup::new();
+    let smtp = SmtpServer::start(setup.smtp_port);
+    let receiver = Receiver::start(setup.hook_port);
+    let baton = setup.start();
+
+    // A message added to the conversation goes to support (and every webhook), once.
+    let (status, ticket) = post_handoff(&baton.url, &hostile_handoff(), "conversation-key");
+    assert_eq!(status, 201, "{ticket}");
+    let reference = ticket["reference"].as_str().expect("reference").to_owned();
+    let token = ticket["conversation_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let bearer = format!("Bearer {token}");
+    let url = format!("{}/api/v1/conversations/{reference}/messages", baton.url);
+    let message = json!({"body": "Still blinking <b>red</b>; card 4111 1111 1111 1111"});
+    let headers = [
+        ("Authorization", bearer.as_str()),
+        ("Idempotency-Key", "message-1"),
+    ];
+    let (status, posted) = post_json(&url, &message, &headers);
+    assert_eq!(status, 201, "{posted}");
+    // The widget retrying the same message adds nothing.
+    let (status, again) = post_json(&url, &message, &headers);
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["id"], posted["id"]);
+    let message_id = posted["id"].as_i64().expect("id");
+    let email_id = format!("<{reference}.m{message_id}.email.0@baton>");
+    let hook_id = format!("{reference}.m{message_id}.webhook.1");
+    wait_for(
+        "the message to be delivered",
+        Duration::from_secs(30),
+        || smtp.message_ids().0.contains(&email_id) && receiver.deliveries().0.contains(&hook_id),
+    );
+
+    // Two forms left with an email: one is sent after all, the other is followed up.
+    let drafts = format!("{}/api/v1/handoff-drafts", baton.url);
+    let (status, sent) = post_json(
+        &drafts,
+        &json!({"site": "acme", "name": "Carol", "email": "carol@example.com",
+                "message": "I will send this one"}),
+        &[],
+    );
+    assert_eq!(status, 201, "{sent}");
+    let (status, left) = post_json(
+        &drafts,
+        &json!({"site": "acme", "name": "Bob", "email": "bob@example.com",
+                "message": "My <i>hub</i> will not pair"}),
+        &[],
+    );
+    assert_eq!(status, 201, "{left}");
+    let mut submitted = hostile_handoff();
+    submitted["email"] = json!("carol@example.com");
+    submitted["draft_id"] = sent["draft_id"].clone();
+    let (status, answer) = post_handoff(&baton.url, &submitted, "carol-key");
+    assert_eq!(status, 201, "{answer}");
+    let to = |who: &str| {
+        smtp.messages()
+            .into_iter()
+            .filter(|m| header(m, "To").is_some_and(|t| t.contains(who)))
+            .collect::<Vec<_>>()
+    };
+    // Carol's draft was due first, so once Bob's follow-up is in, hers was passed over.
+    wait_for("the follow-up email", Duration::from_secs(30), || {
+        !to("bob@example.com").is_empty()
+    });
+    let (_, all) = smtp.message_ids();
+    let emails = smtp.messages();
+    assert_eq!(
+        emails
+            .iter()
+            .filter(|m| header(m, "Message-ID").as_deref() == Some(email_id.as_str()))
+            .count(),
+        1,
+        "the message reached support once"
+    );
+    let email = emails
+        .iter()
+        .find(|m| header(m, "Message-ID").as_deref() == Some(email_id.as_str()))
+        .expect("the message email");
+    assert!(
+        header(email, "Subject").is_some_and(|s| s == format!("New message on {reference}")),
+        "{email}"
+    );
+    assert!(
+        header(email, "Reply-To").is_some_and(|t| t.contains("ada@example.com")),
+        "{email}"
+    );
+    let html = decoded_part(email, "text/html");
+    assert!(
+        html.contains("&lt;b&gt;red&lt;/b&gt;") && !html.contains("<b>red"),
+        "{html}"
+    );
+    assert!(!email.contains("4111"), "{email}");
+    let hook = receiver
+        .all()
+        .into_iter()
+        .find(|r| r.delivery == hook_id)
+        .expect("webhook");
+    check_signature(&hook);
+    let body: Value = serde_json::from_slice(&hook.body).expect("JSON body");
+    assert_eq!(body["type"], "message.created");
+    assert_eq!(body["ticket"]["reference"], reference.as_str());
+    assert_eq!(body["message"]["id"], message_id);
+
+    let bob = to("bob@example.com");
+    assert_eq!(bob.len(), 1, "one follow-up: {bob:?}");
+    let follow_up = &bob[0];
+    assert!(
+        header(follow_up, "Subject")
+            .is_some_and(|s| s.contains("Still need help?") && s.contains("Acme Help")),
+        "{follow_up}"
+    );
+    let text = decoded_part(follow_up, "text/plain");
+    assert!(text.contains("> My <i>hub</i> will not pair"), "{text}");
+    let html = decoded_part(follow_up, "text/html");
+    assert!(!html.contains("<i>hub"), "{html}");
+    assert!(
+        to("carol@example.com").is_empty(),
+        "no follow-up after the handoff was sent"
+    );
+    // Followed up means forgotten: saving under the old id starts a new draft.
+    let (status, _) = post_json(
+        &drafts,
+        &json!({"site": "acme", "draft_id": left["draft_id"], "email": "bob@example.com"}),
+        &[],
+    );
+    assert_eq!(status, 201);
+    assert!(
+        all >= 3,
+        "ticket emails, the message and the follow-up: {all}"
+    );
+    drop(baton);
 }
 
 /// The value of a cookie an answer sets.

@@ -33,6 +33,18 @@ scenario('axe finds no WCAG 2.2 AA violation in any state of the widget', async 
   await panel.getByRole('button', { name: 'Send' }).click();
   await panel.getByText('Please tell us your name.').waitFor();
   await expectNoAxeViolations(page, 'handoff form with an error');
+
+  await panel.getByLabel('Your name').fill('Ada Lovelace');
+  await panel.getByLabel('Email').fill('ada@example.com');
+  await panel.getByLabel('How can we help?').fill('My hub blinks red.');
+  await panel.getByLabel('How urgent is it?').selectOption({ label: 'Something stopped working' });
+  await expectNoAxeViolations(page, 'handoff form with an urgency chosen');
+  await panel.getByRole('button', { name: 'Send' }).click();
+  await panel.getByText('Your reference is').waitFor();
+  await expectNoAxeViolations(page, 'confirmation');
+  await panel.getByRole('button', { name: 'Your conversation' }).click();
+  await panel.locator('[data-testid="messages"] li').first().waitFor();
+  await expectNoAxeViolations(page, 'conversation');
 });
 
 scenario('the whole path works with the keyboard only', async ({ server, page }) => {
@@ -88,6 +100,9 @@ scenario('the whole path works with the keyboard only', async ({ server, page })
   await page.keyboard.type('ada@example.com');
   await page.keyboard.press('Tab');
   await page.keyboard.type('Sent with the keyboard only.');
+  await page.keyboard.press('Tab');
+  // The demo site lets customers choose how urgent it is; leaving it unchosen is fine.
+  assert.equal(await focused(page), 'baton-urgency');
   await page.keyboard.press('Tab');
   assert.equal(await focused(page), 'Send');
   await page.keyboard.press('Enter');

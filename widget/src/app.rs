@@ -9,9 +9,9 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CustomEvent, CustomEventInit, HtmlElement, KeyboardEvent};
 
 use crate::Config;
-use crate::article::ArticleView;
+use crate::article::article_screen;
 use crate::banner::Banners;
-use crate::handoff::{Draft, HandoffView};
+use crate::handoff::{Draft, handoff_screen};
 use crate::http::{Api, Hit, Site, field, text};
 use crate::i18n::{Messages, messages};
 use crate::search::{Search, SearchView};
@@ -51,6 +51,8 @@ pub struct Env {
     pub root: StoredValue<HtmlElement, LocalStorage>,
     /// Whether the panel was open when the page loaded (restored, so focus is left alone).
     pub restored_open: bool,
+    /// The customer's conversation after a handoff, (reference, token), kept in `localStorage`.
+    pub conversation: RwSignal<Option<(String, String)>>,
 }
 
 impl Env {
@@ -84,6 +86,7 @@ impl Env {
             preview: RwSignal::new(store.get("preview").filter(|s| !s.is_empty())),
             root: StoredValue::new_local(root),
             restored_open,
+            conversation: RwSignal::new(crate::conversation::saved(&config.site)),
             store: StoredValue::new(store),
         };
         env.prefill(&env.store.with_value(|s| s.get_json("identity")));
@@ -299,13 +302,21 @@ pub fn App(env: Env) -> impl IntoView {
             }}
             <div class="body">
                 {move || match env.screen.get() {
-                    Screen::Search => view! { <SearchView env=env input_ref=search_input /> }.into_any(),
-                    Screen::Article(slug) => view! { <ArticleView env=env slug=slug /> }.into_any(),
-                    Screen::Handoff => view! { <HandoffView env=env /> }.into_any(),
-                    Screen::Flow(id) => view! { <crate::flow::FlowView env=env id=id /> }.into_any(),
+                    Screen::Article(slug) => article_screen(env, slug).into_any(),
+                    Screen::Handoff => handoff_screen(env).into_any(),
+                    Screen::Flow(id) => crate::flow::flow_screen(env, id).into_any(),
+                    Screen::Conversation if env.conversation.with_untracked(Option::is_some) => crate::conversation::conversation_screen(env).into_any(),
+                    Screen::Search | Screen::Conversation => view! { <SearchView env=env input_ref=search_input /> }.into_any(),
                 }}
             </div>
-            {move || (env.screen.get() != Screen::Handoff).then(|| view! {
+            {move || env.conversation.get().filter(|_| env.screen.get() == Screen::Search).map(|(reference, _)| view! {
+                <div class="conversation-entry">
+                    <button type="button" class="link-button" data-testid="open-conversation" on:click=move |_| env.screen.set(Screen::Conversation)>
+                        {t.your_conversation} " " {reference}
+                    </button>
+                </div>
+            })}
+            {move || (!matches!(env.screen.get(), Screen::Handoff | Screen::Conversation)).then(|| view! {
                 <footer class="footer">
                     <span>{t.cant_find}</span>
                     <button type="button" class="secondary-button" on:click=move |_| env.screen.set(Screen::Handoff)>

@@ -4,10 +4,12 @@ use leptos::either::Either;
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos::wasm_split::{SplitLoaderError, wasm_split};
 use wasm_bindgen::JsCast;
 use web_sys::{Element, MouseEvent};
 
 use crate::app::{Env, focus_soon};
+use crate::chunk::chunked;
 use crate::http::Article;
 use crate::session::{Screen, now_ms};
 
@@ -18,8 +20,19 @@ enum Loaded {
     Failed(String),
 }
 
+/// The article screen: the article view is in the `article` wasm chunk.
+pub fn article_screen(env: Env, slug: String) -> impl IntoView {
+    chunked(env, move || article_chunk(env, slug.clone()))
+}
+
+/// The split point of the `article` chunk.
+#[wasm_split(article, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn article_chunk(env: Env, slug: String) -> Result<AnyView, SplitLoaderError> {
+    Ok(view! { <ArticleView env=env slug=slug /> }.into_any())
+}
+
 #[component]
-pub fn ArticleView(env: Env, slug: String) -> impl IntoView {
+fn ArticleView(env: Env, slug: String) -> impl IntoView {
     let t = env.t;
     let state = RwSignal::new(Loaded::Loading);
     let voted = RwSignal::new(false);

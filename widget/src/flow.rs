@@ -18,10 +18,12 @@ use leptos::either::Either;
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos::wasm_split::{SplitLoaderError, wasm_split};
 use wasm_bindgen::JsValue;
 use web_sys::SubmitEvent;
 
 use crate::app::{Env, focus_soon};
+use crate::chunk::chunked;
 use crate::http::{field, list, text};
 use crate::i18n::flow_messages;
 use crate::session::{Screen, now_ms};
@@ -42,8 +44,19 @@ enum Survey {
     Sent,
 }
 
+/// The guided-flow screen: the flow view and core's flow engine are in the `flow` wasm chunk.
+pub fn flow_screen(env: Env, id: String) -> impl IntoView {
+    chunked(env, move || flow_chunk(env, id.clone()))
+}
+
+/// The split point of the `flow` chunk: the flow view, the survey and core's engine.
+#[wasm_split(flow, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn flow_chunk(env: Env, id: String) -> Result<AnyView, SplitLoaderError> {
+    Ok(view! { <FlowView env=env id=id /> }.into_any())
+}
+
 #[component]
-pub fn FlowView(env: Env, id: String) -> impl IntoView {
+fn FlowView(env: Env, id: String) -> impl IntoView {
     let t = env.t;
     let f = flow_messages(&env.locale.get_value());
     let failed = RwSignal::new(None::<String>);

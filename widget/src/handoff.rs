@@ -7,10 +7,12 @@ use js_sys::{JSON, Object, Reflect};
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos::wasm_split::{SplitLoaderError, wasm_split};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::SubmitEvent;
 
 use crate::app::{Env, focus_soon};
+use crate::chunk::chunked;
 use crate::session::{Screen, SessionStore};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -43,7 +45,14 @@ pub struct Draft {
     /// The `Idempotency-Key` of the current submission: reused when it is retried, replaced
     /// once the customer edits the form.
     key: StoredValue<Option<String>>,
+    /// The urgency tier id chosen, empty for none.
+    pub urgency: RwSignal<String>,
+    /// The pending save of the draft to the server (for the follow-up email), debounced.
+    save_timer: StoredValue<Option<leptos::prelude::TimeoutHandle>, LocalStorage>,
 }
+
+/// How long typing must pause before the draft is saved to the server.
+const DRAFT_SAVE_DELAY: std::time::Duration = std::time::Duration::from_millis(1500);
 
 impl Draft {
     /// The draft saved by an earlier page of this visit, if any.
@@ -56,12 +65,25 @@ impl Draft {
             error: RwSignal::new(None),
             status: RwSignal::new(Status::Editing),
             key: StoredValue::new(None),
+            urgency: saved("draft:urgency"),
+            save_timer: StoredValue::new_local(None),
         }
     }
 }
 
+/// The handoff screen: the form and its confirmation are in the `handoff` wasm chunk.
+pub fn handoff_screen(env: Env) -> impl IntoView {
+    chunked(env, move || handoff_chunk(env))
+}
+
+/// The split point of the `handoff` chunk.
+#[wasm_split(handoff, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn handoff_chunk(env: Env) -> Result<AnyView, SplitLoaderError> {
+    Ok(view! { <HandoffView env=env /> }.into_any())
+}
+
 #[component]
-pub fn HandoffView(env: Env) -> impl IntoView {
+fn HandoffView(env: Env) -> impl IntoView {
     let t = env.t;
     let draft = env.draft;
     let name_ref = NodeRef::<html::Input>::new();
@@ -71,6 +93,7 @@ pub fn HandoffView(env: Env) -> impl IntoView {
     if draft.status.with_untracked(|s| *s == Status::Editing) {
         focus_soon(name_ref);
     }
+    let site = move || env.site_info.get().and_then(Result::ok);
 
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -82,6 +105,7 @@ pub fn HandoffView(env: Env) -> impl IntoView {
             name: draft.name.get_untracked().trim().to_owned(),
             email: draft.email.get_untracked().trim().to_owned(),
             message: draft.message.get_untracked().trim().to_owned(),
+            urgency: Some(draft.urgency.get_untracked()).filter(|u| !u.is_empty()),
             ..HandoffRequest::default()
         };
         if let Err(error) = request.validate() {
@@ -106,8 +130,15 @@ pub fn HandoffView(env: Env) -> impl IntoView {
         let api = env.api.get_value();
         spawn_local(async move {
             let status = match api.handoff(&body, &key).await {
-                Ok((reference, created_at, reply_by)) => {
-                    env.store.with_value(|s| s.set("draft:message", ""));
+                Ok([reference, created_at, reply_by, token]) => {
+                    env.store.with_value(|s| {
+                        s.set("draft:message", "");
+                        s.set("draft:id", "");
+                    });
+                    if let Some(timer) = draft.save_timer.get_value() {
+                        timer.clear();
+                    }
+                    crate::conversation::remember(env, &reference, &token);
                     env.emit("handoff", "reference", &reference);
                     Status::Sent(reference, created_at, reply_by)
                 }
@@ -174,6 +205,24 @@ pub fn HandoffView(env: Env) -> impl IntoView {
                     ></textarea>
                     {move || error_for(Field::Message)().then(|| view! { <p class="field-error" id="baton-message-error">{t.message_error}</p> })}
                 </div>
+                {move || site().filter(|s| !s.urgencies.is_empty()).map(|s| view! {
+                    <div class="field">
+                        <label for="baton-urgency">{t.urgency}</label>
+                        <select id="baton-urgency" on:change=move |ev| {
+                            let value = event_target_value(&ev);
+                            env.store.with_value(|s| s.set("draft:urgency", &value));
+                            draft.urgency.set(value);
+                            draft.key.set_value(None);
+                        }>
+                            <option value="" selected=move || draft.urgency.with(String::is_empty)>{t.urgency_unsure}</option>
+                            {s.urgencies.into_iter().map(|(id, label)| {
+                                let chosen = id.clone();
+                                view! { <option value=id selected=move || draft.urgency.with(|u| *u == chosen)>{label}</option> }
+                            }).collect_view()}
+                        </select>
+                    </div>
+                })}
+                {move || site().is_some_and(|s| s.follow_up).then(|| view! { <p class="hint">{t.reminder_note}</p> })}
                 {move || match draft.status.get() {
                     Status::Failed(message) => Some(view! {
                         <div class="notice" role="alert">
@@ -245,7 +294,60 @@ fn on_edit(
         if draft.error.get_untracked() == Some(field) {
             draft.error.set(None);
         }
+        schedule_draft_save(env);
     }
+}
+
+/// Saves the form to the server once typing pauses, where the site follows up unfinished
+/// requests and the email is valid; the draft id is kept in `sessionStorage`.
+fn schedule_draft_save(env: Env) {
+    let draft = env.draft;
+    if let Some(timer) = draft.save_timer.get_value() {
+        timer.clear();
+    }
+    let follow_up = env
+        .site_info
+        .with_untracked(|s| matches!(s, Some(Ok(site)) if site.follow_up));
+    let email = draft.email.get_untracked().trim().to_owned();
+    if !follow_up || !baton_core::api::is_plausible_email(&email) {
+        return;
+    }
+    let timer = set_timeout_with_handle(
+        move || {
+            let body = Object::new();
+            let set = |key: &str, value: &str| _ = Reflect::set(&body, &key.into(), &value.into());
+            set("site", &env.site.get_value());
+            set("email", &email);
+            set("name", draft.name.get_untracked().trim());
+            set("message", draft.message.get_untracked().trim());
+            set("locale", &env.locale.get_value());
+            let id = env
+                .store
+                .with_value(|s| s.get("draft:id"))
+                .unwrap_or_default();
+            if !id.is_empty() {
+                set("draft_id", &id);
+            }
+            let body = JSON::stringify(&body)
+                .ok()
+                .and_then(|s| s.as_string())
+                .unwrap_or_default();
+            let api = env.api.get_value();
+            spawn_local(async move {
+                // A draft that cannot be saved only means no reminder; the form is unaffected.
+                if let Ok(id) = api.save_draft(&body).await
+                    && draft
+                        .status
+                        .with_untracked(|s| !matches!(s, Status::Sent(..)))
+                {
+                    env.store.with_value(|s| s.set("draft:id", &id));
+                }
+            });
+        },
+        DRAFT_SAVE_DELAY,
+    )
+    .ok();
+    draft.save_timer.set_value(timer);
 }
 
 /// `"true"` or `"false"`, for ARIA state attributes.
@@ -276,6 +378,12 @@ fn Confirmation(
         draft.status.set(Status::Editing);
         env.screen.set(Screen::Search);
     };
+    let open_conversation = move |_| {
+        draft.message.set(String::new());
+        draft.key.set_value(None);
+        draft.status.set(Status::Editing);
+        env.screen.set(Screen::Conversation);
+    };
     view! {
         <div class="confirmation" role="status">
             <div class="check" aria-hidden="true">
@@ -293,6 +401,7 @@ fn Confirmation(
                 {t.received} " " <time datetime=created_at>{received}</time>
                 ". " {t.reply_to} " " {draft.email.get_untracked()} "."
             </p>
+            <button type="button" class="primary-button" on:click=open_conversation>{t.your_conversation}</button>
             <button type="button" class="secondary-button" on:click=done>{t.back_to_help}</button>
         </div>
     }
@@ -308,7 +417,13 @@ fn request_body(env: Env, request: &HandoffRequest) -> String {
     set("email", &request.email.as_str().into());
     set("message", &request.message.as_str().into());
     set("transcript", &env.transcript_js());
+    if let Some(urgency) = &request.urgency {
+        set("urgency", &urgency.as_str().into());
+    }
     env.store.with_value(|s| {
+        if let Some(id) = s.get("draft:id").filter(|id| !id.is_empty()) {
+            set("draft_id", &id.as_str().into());
+        }
         for key in ["identity", "context"] {
             let value = s.get_json(key);
             if value.is_object() {
@@ -324,7 +439,7 @@ fn request_body(env: Env, request: &HandoffRequest) -> String {
 
 /// A fresh idempotency key: `crypto.randomUUID()` where the page allows it (secure contexts),
 /// otherwise 128 bits from `Math.random`.
-fn idempotency_key() -> String {
+pub fn idempotency_key() -> String {
     let global = js_sys::global();
     let uuid = Reflect::get(&global, &"crypto".into())
         .ok()
@@ -351,7 +466,7 @@ fn idempotency_key() -> String {
 }
 
 /// `created_at` (RFC 3339) in the customer's words, such as "26 Nov 2026, 09:14".
-fn format_time(created_at: &str, locale: &str) -> String {
+pub fn format_time(created_at: &str, locale: &str) -> String {
     let date = js_sys::Date::new(&JsValue::from_str(created_at));
     if date.get_time().is_nan() {
         return created_at.to_owned();

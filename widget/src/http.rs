@@ -48,6 +48,10 @@ pub struct Site {
     pub default_locale: String,
     /// The announcements showing now.
     pub announcements: Vec<Notice>,
+    /// Urgency tiers the customer may choose from: (id, label); empty when the site decides.
+    pub urgencies: Vec<(String, String)>,
+    /// Whether unfinished handoff forms are saved as drafts for a follow-up email.
+    pub follow_up: bool,
 }
 
 /// An announcement banner: `severity` is `info`, `warning` or `critical`.
@@ -121,8 +125,13 @@ impl Api {
 
     pub async fn site(&self, locale: &str) -> Result<Site, ApiError> {
         let url = self.url("/api/v1/site", &[("locale", locale)]);
-        let v = send(&url, None, None, None).await?;
+        let v = send(&url, None, &[], None).await?;
         Ok(Site {
+            urgencies: list(&v, "urgencies")
+                .iter()
+                .map(|u| (text(&u, "id"), text(&u, "label")))
+                .collect(),
+            follow_up: field(&v, "follow_up").is_truthy(),
             name: text(&v, "name"),
             greeting: text(&v, "greeting"),
             brand_color: text(&v, "brand_color"),
@@ -150,7 +159,7 @@ impl Api {
             "/api/v1/search",
             &[("q", query), ("limit", SEARCH_LIMIT), ("locale", locale)],
         );
-        let v = send(&url, None, None, signal).await?;
+        let v = send(&url, None, &[], signal).await?;
         let suggestion = Some(text(&v, "suggestion")).filter(|s| !s.is_empty());
         Ok(Results {
             query: text(&v, "query"),
@@ -172,7 +181,7 @@ impl Api {
             "/api/v1/suggestions",
             &[("page_url", page_url), ("locale", locale), ("limit", "3")],
         );
-        let v = send(&url, None, None, None).await?;
+        let v = send(&url, None, &[], None).await?;
         Ok((
             list(&v, "articles").iter().map(hit).collect(),
             flow_links(&v),
@@ -191,8 +200,9 @@ impl Api {
         let preview = if preview_token.is_some() { "1" } else { "" };
         let url = self.url(&path, &[("locale", locale), ("preview", preview)]);
         let auth = preview_token.map(|token| String::from("Bearer ") + token);
-        let header = auth.as_deref().map(|value| ("Authorization", value));
-        let v = send(&url, None, header, None).await?;
+        let header: Vec<(&str, &str)> =
+            auth.iter().map(|v| ("Authorization", v.as_str())).collect();
+        let v = send(&url, None, &header, None).await?;
         Ok(Article {
             slug: text(&v, "slug"),
             title: text(&v, "title"),
@@ -210,37 +220,59 @@ impl Api {
     /// `GET /api/v1/flows/{id}`: the flow document, read by `flow::decode`.
     pub async fn flow(&self, id: &str, locale: &str) -> Result<JsValue, ApiError> {
         let path = String::from("/api/v1/flows/") + &String::from(js_sys::encode_uri_component(id));
-        send(&self.url(&path, &[("locale", locale)]), None, None, None).await
+        send(&self.url(&path, &[("locale", locale)]), None, &[], None).await
     }
 
     /// `POST /api/v1/surveys` with a JSON `body`.
     pub async fn survey(&self, body: &str) -> Result<(), ApiError> {
-        send(&self.url("/api/v1/surveys", &[]), Some(body), None, None)
+        send(&self.url("/api/v1/surveys", &[]), Some(body), &[], None)
             .await
             .map(|_| ())
     }
 
-    /// `POST /api/v1/handoffs` with a JSON `body`; answers the ticket reference. Retrying with
-    /// the same `idempotency_key` never makes a second ticket. Answers the reference and when
-    /// the ticket was stored and the promised reply time (RFC 3339; empty without a promise).
+    /// `POST /api/v1/handoffs` with a JSON `body`. Retrying with the same `idempotency_key`
+    /// never makes a second ticket. Answers the reference, when the ticket was stored, the
+    /// promised reply time (RFC 3339; empty without a promise) and the conversation token.
     pub async fn handoff(
         &self,
         body: &str,
         idempotency_key: &str,
-    ) -> Result<(String, String, String), ApiError> {
+    ) -> Result<[String; 4], ApiError> {
         let url = self.url("/api/v1/handoffs", &[]);
         let v = send(
             &url,
             Some(body),
-            Some(("Idempotency-Key", idempotency_key)),
+            &[("Idempotency-Key", idempotency_key)],
             None,
         )
         .await?;
-        Ok((
-            text(&v, "reference"),
-            text(&v, "created_at"),
-            text(&v, "reply_by"),
-        ))
+        Ok(["reference", "created_at", "reply_by", "conversation_token"].map(|k| text(&v, k)))
+    }
+
+    /// `POST /api/v1/handoff-drafts` with a JSON `body`; answers the draft id.
+    pub async fn save_draft(&self, body: &str) -> Result<String, ApiError> {
+        let url = self.url("/api/v1/handoff-drafts", &[]);
+        let v = send(&url, Some(body), &[], None).await?;
+        Ok(text(&v, "draft_id"))
+    }
+
+    /// `GET /api/v1/conversations/{reference}` (read by `conversation`), or with a JSON `body`
+    /// and an `idempotency_key`, `POST …/messages`.
+    pub async fn conversation(
+        &self,
+        reference: &str,
+        token: &str,
+        post: Option<(&str, &str)>,
+    ) -> Result<JsValue, ApiError> {
+        let mut path = String::from("/api/v1/conversations/")
+            + &String::from(js_sys::encode_uri_component(reference));
+        let bearer = String::from("Bearer ") + token;
+        let mut headers = vec![("Authorization", bearer.as_str())];
+        if let Some((_, key)) = post {
+            path.push_str("/messages");
+            headers.push(("Idempotency-Key", key));
+        }
+        send(&self.url(&path, &[]), post.map(|p| p.0), &headers, None).await
     }
 }
 
@@ -282,7 +314,7 @@ fn hit(v: JsValue) -> Hit {
 async fn send(
     url: &str,
     body: Option<&str>,
-    header: Option<(&str, &str)>,
+    extra_headers: &[(&str, &str)],
     signal: Option<&AbortSignal>,
 ) -> Result<JsValue, ApiError> {
     let init = RequestInit::new();
@@ -294,7 +326,7 @@ async fn send(
         _ = headers.set("Content-Type", "application/json");
         init.set_body(&JsValue::from_str(body));
     }
-    if let Some((name, value)) = header {
+    for (name, value) in extra_headers {
         _ = headers.set(name, value);
     }
     init.set_headers(&headers);

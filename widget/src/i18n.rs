@@ -60,6 +60,16 @@ pub struct Messages {
     pub message_error: &'static str,
     pub network_error: &'static str,
     pub server_error: &'static str,
+    /// The label of the urgency choice in the handoff form, and its "no choice" option.
+    pub urgency: &'static str,
+    pub urgency_unsure: &'static str,
+    /// Told in the handoff form of sites that follow up unfinished requests.
+    pub reminder_note: &'static str,
+    /// "Your conversation" (followed by the reference) and its view.
+    pub your_conversation: &'static str,
+    pub you: &'static str,
+    pub add_message: &'static str,
+    pub loading_conversation: &'static str,
 }
 
 pub const EN: Messages = Messages {
@@ -117,6 +127,13 @@ pub const EN: Messages = Messages {
     message_error: "Please describe what you need help with.",
     network_error: "We couldn't reach the help center. Check your connection and try again.",
     server_error: "Something went wrong on our side. Please try again.",
+    urgency: "How urgent is it?",
+    urgency_unsure: "Not sure – let the team decide",
+    reminder_note: "If you leave this form after entering your email, we may send you one reminder email.",
+    your_conversation: "Your conversation",
+    you: "You",
+    add_message: "Add a message",
+    loading_conversation: "Loading your conversation…",
 };
 
 pub const DE: Messages = Messages {
@@ -174,6 +191,13 @@ pub const DE: Messages = Messages {
     message_error: "Bitte beschreiben Sie, wobei Sie Hilfe brauchen.",
     network_error: "Das Hilfe-Center ist nicht erreichbar. Prüfen Sie Ihre Verbindung und versuchen Sie es erneut.",
     server_error: "Bei uns ist etwas schiefgelaufen. Bitte versuchen Sie es erneut.",
+    urgency: "Wie dringend ist es?",
+    urgency_unsure: "Nicht sicher – das Team entscheidet",
+    reminder_note: "Wenn Sie dieses Formular nach Eingabe Ihrer E-Mail-Adresse verlassen, senden wir Ihnen eventuell eine Erinnerung per E-Mail.",
+    your_conversation: "Ihr Gespräch",
+    you: "Sie",
+    add_message: "Nachricht hinzufügen",
+    loading_conversation: "Ihr Gespräch wird geladen…",
 };
 
 pub const AR: Messages = Messages {
@@ -231,6 +255,13 @@ pub const AR: Messages = Messages {
     message_error: "يرجى وصف ما تحتاج إلى مساعدة فيه.",
     network_error: "تعذّر الوصول إلى مركز المساعدة. تحقّق من اتصالك وحاول مرة أخرى.",
     server_error: "حدث خطأ من جهتنا. يرجى المحاولة مرة أخرى.",
+    urgency: "ما مدى الاستعجال؟",
+    urgency_unsure: "لست متأكدًا – ليقرّر الفريق",
+    reminder_note: "إذا غادرت هذا النموذج بعد إدخال بريدك الإلكتروني، فقد نرسل إليك رسالة تذكير واحدة.",
+    your_conversation: "محادثتك",
+    you: "أنت",
+    add_message: "أضف رسالة",
+    loading_conversation: "جارٍ تحميل محادثتك…",
 };
 
 /// The table for a locale tag such as `de-AT`: matched on the language, English otherwise.

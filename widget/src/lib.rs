@@ -23,6 +23,8 @@
 mod app;
 mod article;
 mod banner;
+mod chunk;
+mod conversation;
 mod flow;
 mod handoff;
 mod http;

@@ -26,14 +26,17 @@ pub enum Screen {
     Handoff,
     /// A guided flow, by id.
     Flow(String),
+    /// The customer's conversation after a handoff.
+    Conversation,
 }
 
 impl Screen {
-    /// `search`, `handoff` or `article:<slug>`.
+    /// `search`, `handoff`, `conversation`, `article:<slug>` or `flow:<id>`.
     pub fn encode(&self) -> String {
         match self {
             Screen::Search => "search".into(),
             Screen::Handoff => "handoff".into(),
+            Screen::Conversation => "conversation".into(),
             Screen::Article(slug) => String::from("article:") + slug,
             Screen::Flow(id) => String::from("flow:") + id,
         }
@@ -42,6 +45,7 @@ impl Screen {
     pub fn decode(text: &str) -> Screen {
         match text {
             "handoff" => Screen::Handoff,
+            "conversation" => Screen::Conversation,
             _ => match text.strip_prefix("article:") {
                 Some(slug) if !slug.is_empty() => Screen::Article(slug.to_owned()),
                 _ => match text.strip_prefix("flow:") {
@@ -313,6 +317,7 @@ mod tests {
             Screen::Handoff,
             Screen::Article("reset-your-hub".into()),
             Screen::Flow("hub-connectivity".into()),
+            Screen::Conversation,
         ] {
             assert_eq!(Screen::decode(&screen.encode()), screen);
         }

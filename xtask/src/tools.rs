@@ -1,6 +1,7 @@
 //! The tools the build and the tests need, each checked first and installed only when missing:
-//! the wasm32 target, `wasm-bindgen` (the exact version in Cargo.lock), `wasm-opt` (binaryen from
-//! npm, pinned in `xtask/tools/package.json`), Node.js and npm, and Chromium for the e2e tests.
+//! the wasm32 target, `wasm-bindgen` (the exact version in Cargo.lock), `wasm-split-cli` (pinned
+//! below), `wasm-opt` (binaryen from npm, pinned in `xtask/tools/package.json`), Node.js and npm,
+//! and Chromium for the e2e tests.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -35,6 +36,8 @@ pub struct Tools {
     pub wasm_bindgen: PathBuf,
     pub wasm_bindgen_test_runner: PathBuf,
     pub wasm_opt: PathBuf,
+    /// wasm-split-cli, which moves the code behind the widget's split points into chunks.
+    pub wasm_split: PathBuf,
     /// terser, which minifies `loader.js` and the wasm-bindgen JS glue.
     pub terser: PathBuf,
     /// clean-css, which minifies the widget's stylesheet.
@@ -63,6 +66,7 @@ pub fn ensure(ws: &Workspace, needs: Needs) -> Result<Tools> {
         None
     };
     let wasm_bindgen = ensure_wasm_bindgen(ws)?;
+    let wasm_split = ensure_wasm_split()?;
     let wasm_bindgen_test_runner = wasm_bindgen.with_file_name("wasm-bindgen-test-runner");
     if !wasm_bindgen_test_runner.exists() {
         bail!(
@@ -76,6 +80,7 @@ pub fn ensure(ws: &Workspace, needs: Needs) -> Result<Tools> {
         wasm_bindgen,
         wasm_bindgen_test_runner,
         wasm_opt,
+        wasm_split,
         terser,
         cleancss,
         chromium,
@@ -159,6 +164,32 @@ fn ensure_wasm_bindgen(ws: &Workspace) -> Result<PathBuf> {
             installed.display()
         ),
     }
+}
+
+/// The crate of `wasm-split-cli`, and its version: the one that reads the split points of the
+/// `wasm_split_helpers` version leptos uses (Cargo.lock).
+const WASM_SPLIT_CRATE: &str = "wasm_split_cli_support";
+const WASM_SPLIT_VERSION: &str = "0.2.4";
+
+/// `wasm-split-cli` has no `--version`: `cargo install --list` says which version is installed.
+fn ensure_wasm_split() -> Result<PathBuf> {
+    let installed = cargo_home().join("bin").join("wasm-split-cli");
+    let wanted = format!("{WASM_SPLIT_CRATE} v{WASM_SPLIT_VERSION}:");
+    let list = output_of(Command::new(workspace::cargo()).args(["install", "--list"]));
+    if installed.is_file() && list.is_some_and(|list| list.lines().any(|l| l == wanted)) {
+        return Ok(installed);
+    }
+    run(Command::new(workspace::cargo()).args([
+        "install",
+        "--locked",
+        WASM_SPLIT_CRATE,
+        "--version",
+        WASM_SPLIT_VERSION,
+        "--features",
+        "build-binary",
+    ]))
+    .context("installing wasm-split-cli")?;
+    Ok(installed)
 }
 
 /// The `wasm-bindgen` version Cargo.lock pins.

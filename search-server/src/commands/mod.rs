@@ -21,7 +21,7 @@ pub use outbox::outbox;
 pub use publish::publish;
 pub use report::report;
 pub use serve::serve;
-pub use ticket::{TicketView, show_ticket};
+pub use ticket::{MessageView, TicketView, show_ticket};
 
 use crate::cli::{Cli, Command, TicketCommand};
 

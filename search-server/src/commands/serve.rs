@@ -100,7 +100,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
 
     // Delivers what earlier runs left in the outbox too.
-    let worker = crate::delivery::spawn(storage.clone(), delivery);
+    let worker = crate::delivery::spawn(storage.clone(), Arc::clone(&delivery));
+    let follow_up =
+        crate::delivery::follow_up::spawn(storage.clone(), Arc::clone(&state.knowledge), delivery);
     let retention = {
         let knowledge = Arc::clone(&state.knowledge);
         storage.spawn_event_retention(
@@ -121,6 +123,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     .context("the server stopped with an error")?;
     // A delivery cut short here is claimed again after its lease, with the same id.
     worker.abort();
+    follow_up.abort();
     retention.abort();
     storage.close().await;
     tracing::info!("stopped");
@@ -177,6 +180,7 @@ fn delivery_config(args: &DeliveryArgs) -> anyhow::Result<DeliveryConfig> {
         lease: Duration::from_millis(args.delivery_lease_ms.max(args.delivery_timeout_ms + 1_000)),
         poll: DeliveryConfig::default().poll,
         timeout: Duration::from_millis(args.delivery_timeout_ms),
+        follow_up_interval: Duration::from_millis(args.follow_up_interval_ms.max(10)),
     })
 }
 

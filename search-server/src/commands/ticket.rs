@@ -5,7 +5,7 @@ use baton_core::TicketRef;
 use serde::Serialize;
 
 use crate::cli::TicketShowArgs;
-use crate::storage::{Storage, StoredTicket};
+use crate::storage::{Storage, StoredMessage, StoredTicket};
 
 /// A ticket as `baton ticket show` prints it.
 #[derive(Debug, Serialize)]
@@ -23,10 +23,33 @@ pub struct TicketView {
     /// What the customer tried before asking for help.
     pub summary: String,
     pub transcript: serde_json::Value,
+    /// The messages after the handoff, oldest first: the customer's, agents' replies and
+    /// internal notes (`author`).
+    pub messages: Vec<MessageView>,
+}
+
+/// A message of a ticket as `baton ticket show` prints it.
+#[derive(Debug, Serialize)]
+pub struct MessageView {
+    pub id: i64,
+    pub author: String,
+    pub body: String,
+    pub created_at: String,
+}
+
+impl From<StoredMessage> for MessageView {
+    fn from(m: StoredMessage) -> Self {
+        MessageView {
+            id: m.id,
+            author: m.author,
+            body: m.body,
+            created_at: m.created_at,
+        }
+    }
 }
 
 impl TicketView {
-    pub fn new(ticket: StoredTicket) -> anyhow::Result<TicketView> {
+    pub fn new(ticket: StoredTicket, messages: Vec<StoredMessage>) -> anyhow::Result<TicketView> {
         let transcript = serde_json::from_str(&ticket.transcript_json)
             .with_context(|| format!("the transcript of {} is not valid JSON", ticket.reference))?;
         Ok(TicketView {
@@ -41,6 +64,7 @@ impl TicketView {
             reply_by: ticket.reply_by,
             summary: ticket.summary,
             transcript,
+            messages: messages.into_iter().map(MessageView::from).collect(),
         })
     }
 }
@@ -58,10 +82,14 @@ pub async fn show_ticket(args: TicketShowArgs) -> anyhow::Result<()> {
         .ticket_by_reference(&reference)
         .await
         .context("cannot read the ticket")?;
+    let messages = storage
+        .ticket_messages(&reference)
+        .await
+        .context("cannot read the ticket's messages")?;
     storage.close().await;
     let ticket =
         ticket.ok_or_else(|| anyhow!("no ticket {reference} in {}", args.data_dir.display()))?;
-    let json = serde_json::to_string_pretty(&TicketView::new(ticket)?)?;
+    let json = serde_json::to_string_pretty(&TicketView::new(ticket, messages)?)?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "{json}")?;
     out.flush()?;

@@ -10,7 +10,7 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::render;
-use crate::storage::ClaimedDelivery;
+use crate::storage::{ClaimedDelivery, ClaimedDraft};
 
 /// How the connection to the SMTP server is secured.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -64,7 +64,10 @@ pub fn message(smtp: &SmtpConfig, delivery: &ClaimedDelivery) -> Result<Message,
     let mut builder = Message::builder()
         .from(from)
         .to(to)
-        .subject(render::subject(ticket))
+        .subject(match &delivery.message {
+            Some(_) => render::message_subject(ticket),
+            None => render::subject(ticket),
+        })
         .message_id(Some(message_id(delivery)));
     // The customer's address passed a plausibility check; lettre's is stricter. If it refuses,
     // the mail still goes out (the address is in the body).
@@ -77,10 +80,54 @@ pub fn message(smtp: &SmtpConfig, delivery: &ClaimedDelivery) -> Result<Message,
             tracing::warn!(reference = %ticket.reference, error = %e, "no Reply-To: the customer's address is not one lettre accepts")
         }
     }
-    builder
-        .multipart(MultiPart::alternative_plain_html(
+    let body = match &delivery.message {
+        Some(message) => MultiPart::alternative_plain_html(
+            render::message_text(ticket, message),
+            render::message_html(ticket, message),
+        ),
+        None => MultiPart::alternative_plain_html(
             render::text(ticket, &transcript),
             render::html(ticket, &transcript),
+        ),
+    };
+    builder
+        .multipart(body)
+        .map_err(|e| format!("cannot build the email: {e}"))
+}
+
+/// The "Still need help?" email of an unfinished handoff form: to the customer, from the
+/// `--smtp-from` address (else the support address), `Reply-To` the support address, with a
+/// `Message-ID` from the draft so a repeated attempt is recognisably the same message.
+pub fn follow_up(
+    smtp: &SmtpConfig,
+    site_name: &str,
+    support_email: &str,
+    draft: &ClaimedDraft,
+) -> Result<Message, String> {
+    let support: Mailbox = support_email
+        .parse()
+        .map_err(|e| format!("support address {support_email:?}: {e}"))?;
+    let from: Mailbox = match &smtp.from {
+        Some(from) => from
+            .parse()
+            .map_err(|e| format!("--smtp-from {from:?}: {e}"))?,
+        None => support.clone(),
+    };
+    let to: Mailbox = draft
+        .email
+        .parse()
+        .map_err(|e| format!("customer address {:?}: {e}", draft.email))?;
+    let to = Mailbox::new(Some(draft.name.clone()).filter(|n| !n.is_empty()), to.email);
+    let from = Mailbox::new(Some(site_name.to_owned()), from.email);
+    Message::builder()
+        .from(from)
+        .to(to)
+        .reply_to(support)
+        .subject(render::follow_up_subject(site_name))
+        .message_id(Some(format!("<draft-{}@baton>", draft.id)))
+        .multipart(MultiPart::alternative_plain_html(
+            render::follow_up_text(site_name, draft),
+            render::follow_up_html(site_name, draft),
         ))
         .map_err(|e| format!("cannot build the email: {e}"))
 }
@@ -91,7 +138,15 @@ pub async fn send(
     delivery: &ClaimedDelivery,
     timeout: Duration,
 ) -> Result<(), String> {
-    let email = message(smtp, delivery)?;
+    send_message(smtp, message(smtp, delivery)?, timeout).await
+}
+
+/// Sends one email over the configured SMTP server.
+pub async fn send_message(
+    smtp: &SmtpConfig,
+    email: Message,
+    timeout: Duration,
+) -> Result<(), String> {
     let builder = match smtp.security {
         SmtpSecurity::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host),
         SmtpSecurity::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host)

@@ -9,6 +9,7 @@
 //! `baton outbox retry ID` brings it back.
 
 pub mod email;
+pub mod follow_up;
 pub mod render;
 pub mod reply;
 pub mod webhook;
@@ -41,6 +42,8 @@ pub struct DeliveryConfig {
     pub poll: Duration,
     /// Longest one SMTP or HTTP attempt may take.
     pub timeout: Duration,
+    /// How often the follow-up job looks for unfinished handoff forms ([`follow_up`]).
+    pub follow_up_interval: Duration,
 }
 
 impl Default for DeliveryConfig {
@@ -55,6 +58,7 @@ impl Default for DeliveryConfig {
             lease: Duration::from_secs(60),
             poll: Duration::from_millis(500),
             timeout: Duration::from_secs(20),
+            follow_up_interval: Duration::from_secs(60),
         }
     }
 }

@@ -7,7 +7,7 @@ use html_escape::encode_text as esc;
 use time::OffsetDateTime;
 use time::macros::format_description;
 
-use crate::storage::StoredTicket;
+use crate::storage::{ClaimedDraft, DeliveredMessage, StoredTicket};
 
 /// One line of the transcript: when (UTC, `HH:MM:SS`), what, and the details.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -232,6 +232,105 @@ pub fn html(ticket: &StoredTicket, transcript: &Transcript) -> String {
     out
 }
 
+/// The subject of a customer's follow-up message: `New message on REF`.
+pub fn message_subject(ticket: &StoredTicket) -> String {
+    format!("New message on {}", ticket.reference)
+}
+
+/// A customer's follow-up message as plain text: who, which ticket, the message.
+pub fn message_text(ticket: &StoredTicket, message: &DeliveredMessage) -> String {
+    format!(
+        "New message from {} <{}> on {} (received {}):\n\n{}\n\n\
+         The first message and the transcript are in the email of {}.\n\
+         Reply to this email to answer the customer.\n",
+        ticket.name,
+        ticket.email,
+        ticket.reference,
+        message.created_at,
+        message.body,
+        ticket.reference
+    )
+}
+
+/// A customer's follow-up message as HTML, every customer text escaped.
+pub fn message_html(ticket: &StoredTicket, message: &DeliveredMessage) -> String {
+    format!(
+        "<!doctype html><html><body style=\"font-family:sans-serif;line-height:1.4\">\
+         <p>New message from {} &lt;{}&gt; on <strong>{}</strong> (received {}):</p>\
+         <p style=\"white-space:pre-wrap\">{}</p>\
+         <p>The first message and the transcript are in the email of {}. \
+         Reply to this email to answer the customer.</p></body></html>",
+        esc(&ticket.name),
+        esc(&ticket.email),
+        ticket.reference,
+        esc(&message.created_at),
+        esc(&message.body),
+        ticket.reference
+    )
+}
+
+/// The subject of the follow-up of an unfinished handoff form.
+pub fn follow_up_subject(site_name: &str) -> String {
+    format!("Still need help? – {site_name}")
+}
+
+/// The follow-up of an unfinished handoff form as plain text, quoting what was typed.
+pub fn follow_up_text(site_name: &str, draft: &ClaimedDraft) -> String {
+    let mut out = format!(
+        "Hello{},\n\nyou started asking {site_name} for help but did not send it.",
+        greeting_name(&draft.name)
+    );
+    if !draft.message.is_empty() {
+        out.push_str(" You wrote:\n\n");
+        for line in draft.message.lines() {
+            out.push_str("> ");
+            out.push_str(line);
+            out.push('\n');
+        }
+    } else {
+        out.push('\n');
+    }
+    out.push_str(
+        "\nIf you still need help, open the help panel on our site again and send your request; \
+         it is kept for a day. If the problem is solved, there is nothing to do.\n\n",
+    );
+    out.push_str(site_name);
+    out.push('\n');
+    out
+}
+
+/// The follow-up as HTML, every typed text escaped.
+pub fn follow_up_html(site_name: &str, draft: &ClaimedDraft) -> String {
+    let mut out = format!(
+        "<!doctype html><html><body style=\"font-family:sans-serif;line-height:1.4\">\
+         <p>Hello{},</p><p>you started asking {} for help but did not send it.",
+        esc(&greeting_name(&draft.name)),
+        esc(site_name)
+    );
+    if !draft.message.is_empty() {
+        out.push_str(" You wrote:</p><blockquote style=\"white-space:pre-wrap\">");
+        out.push_str(&esc(&draft.message));
+        out.push_str("</blockquote>");
+    } else {
+        out.push_str("</p>");
+    }
+    out.push_str(&format!(
+        "<p>If you still need help, open the help panel on our site again and send your \
+         request; it is kept for a day. If the problem is solved, there is nothing to do.</p>\
+         <p>{}</p></body></html>",
+        esc(site_name)
+    ));
+    out
+}
+
+fn greeting_name(name: &str) -> String {
+    if name.is_empty() {
+        String::new()
+    } else {
+        format!(" {name}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,6 +375,49 @@ mod tests {
         assert_eq!(
             subject(&ticket),
             "[K7QM-4XRT] <script>alert('x')</script> & more"
+        );
+    }
+
+    #[test]
+    fn follow_ups_quote_the_draft_and_escape_it_in_html() {
+        let draft = ClaimedDraft {
+            id: "d1".into(),
+            site: "demo".into(),
+            name: "<b>Ada</b>".into(),
+            email: "ada@example.com".into(),
+            message: "line one\n<script>x</script>".into(),
+            locale: "en".into(),
+            attempt: 1,
+        };
+        let text = follow_up_text("Nimbus", &draft);
+        assert!(
+            text.contains("> line one\n> <script>x</script>\n"),
+            "{text}"
+        );
+        let html = follow_up_html("Nimbus", &draft);
+        assert!(
+            !html.contains("<script") && !html.contains("<b>Ada"),
+            "{html}"
+        );
+        assert!(html.contains("&lt;script&gt;x&lt;/script&gt;"), "{html}");
+    }
+
+    #[test]
+    fn a_customer_message_is_escaped_in_html() {
+        let t = Transcript::default();
+        let ticket = ticket("first", &t);
+        let message = DeliveredMessage {
+            id: 3,
+            author: "customer".into(),
+            body: "<img src=x onerror=alert(1)> still broken".into(),
+            agent_name: None,
+            created_at: "2026-11-26T11:00:00Z".into(),
+        };
+        assert_eq!(message_subject(&ticket), "New message on K7QM-4XRT");
+        let html = message_html(&ticket, &message);
+        assert!(!html.contains("<img") && !html.contains("<b>Ada"), "{html}");
+        assert!(
+            message_text(&ticket, &message).contains("<img src=x onerror=alert(1)> still broken")
         );
     }
 }

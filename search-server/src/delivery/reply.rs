@@ -76,6 +76,8 @@ mod tests {
 
     fn delivery(body: &str) -> (ClaimedDelivery, DeliveredMessage) {
         let reply = DeliveredMessage {
+            id: 1,
+            author: "agent".into(),
             body: body.to_owned(),
             agent_name: Some("<i>Sam</i>".into()),
             created_at: "2026-12-04T10:00:00Z".into(),

@@ -31,9 +31,29 @@ pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
     format!("t={timestamp},v1={hex}")
 }
 
-/// The JSON body for a delivery: the event type, the delivery id and the whole ticket.
+/// The JSON body for a delivery: the event type, the delivery id and the whole ticket
+/// (`ticket.created`), or the ticket's reference and customer with the one message a row
+/// delivers (`message.created`).
 pub fn body(delivery: &ClaimedDelivery) -> serde_json::Value {
     let t = &delivery.ticket;
+    if let Some(m) = &delivery.message {
+        return json!({
+            "type": "message.created",
+            "delivery_id": delivery.delivery_id,
+            "ticket": {
+                "reference": t.reference,
+                "site": t.site,
+                "name": t.name,
+                "email": t.email,
+            },
+            "message": {
+                "id": m.id,
+                "author": m.author,
+                "body": m.body,
+                "created_at": m.created_at,
+            }
+        });
+    }
     let transcript: serde_json::Value =
         serde_json::from_str(&t.transcript_json).unwrap_or(serde_json::Value::Null);
     json!({

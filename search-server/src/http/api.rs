@@ -212,28 +212,12 @@ pub async fn create_handoff(
     ApiJson(request): ApiJson<HandoffRequest>,
 ) -> Result<Response, ApiError> {
     let key = idempotency_key(&headers)?;
-    let client = extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map_or_else(|| "local".to_owned(), |c| c.0.ip().to_string());
-    if let Err(refused) = state.handoff.limiter.check(&client) {
+    if let Err(refused) = state.handoff.limiter.check(&client_of(&extensions)) {
         return Ok(rate_limited(refused));
     }
-    request.validate().map_err(|e| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_field",
-            e.to_string(),
-        )
-    })?;
+    request.validate()?;
     let knowledge = state.knowledge.current();
-    let site = &knowledge.library.site;
-    if request.site != site.id {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "unknown_site",
-            format!("This server does not serve the site '{}'.", request.site),
-        ));
-    }
+    let site = super::served_site(&knowledge.library, &request.site)?;
     if let Some(choice) = &request.urgency
         && site.handoff.customer_chooses_urgency
         && !site.urgency.iter().any(|t| &t.id == choice)
@@ -251,7 +235,7 @@ pub async fn create_handoff(
     let locale = site.resolve_locale(request.transcript.locale.as_deref());
     let mut request = request;
     complete_transcript(&mut request, now);
-    crate::privacy::Redactor::new(&site.privacy.redact).redact_request(&mut request);
+    knowledge.redactor.redact_request(&mut request);
     let tier = site.urgency_tier(
         request.transcript.handoff_priority(),
         request.urgency.as_deref(),
@@ -279,15 +263,7 @@ pub async fn create_handoff(
         .storage
         .store_handoff(&new)
         .await
-        .map_err(|e| match e {
-            StorageError::Conflict => ApiError::new(
-                StatusCode::CONFLICT,
-                "idempotency_key_conflict",
-                "This Idempotency-Key was already used for a different request; \
-             use a new key for a new request.",
-            ),
-            other => ApiError::internal(&other),
-        })?;
+        .map_err(storage_error)?;
     let status = match &outcome {
         HandoffOutcome::Created(t) => {
             tracing::info!(reference = %t.reference, site = %t.site, "ticket stored");
@@ -301,6 +277,7 @@ pub async fn create_handoff(
         created_at: ticket.created_at.clone(),
         urgency: ticket.urgency.clone(),
         reply_by: ticket.reply_by.clone(),
+        conversation_token: state.storage.conversation_token(&ticket.reference),
     };
     Ok((status, Json(body)).into_response())
 }
@@ -324,8 +301,28 @@ fn complete_transcript(request: &mut HandoffRequest, now: time::OffsetDateTime) 
     transcript.record_message(at_ms, &request.message);
 }
 
+/// A storage failure as an answer: `409 idempotency_key_conflict`, else `500 internal`.
+pub(super) fn storage_error(e: StorageError) -> ApiError {
+    match e {
+        StorageError::Conflict => ApiError::new(
+            StatusCode::CONFLICT,
+            "idempotency_key_conflict",
+            "This Idempotency-Key was already used for a different request; \
+             use a new key for a new request.",
+        ),
+        other => ApiError::internal(&other),
+    }
+}
+
+/// The key the rate limits count a request under: the client's IP address.
+pub(super) fn client_of(extensions: &axum::http::Extensions) -> String {
+    extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map_or_else(|| "local".to_owned(), |c| c.0.ip().to_string())
+}
+
 /// `429 rate_limited` with `Retry-After` in seconds.
-fn rate_limited(refused: crate::http::rate_limit::Refused) -> Response {
+pub(super) fn rate_limited(refused: crate::http::rate_limit::Refused) -> Response {
     use crate::http::rate_limit::Refused;
     let (wait, message) = match refused {
         Refused::Client(wait) => (
@@ -346,7 +343,7 @@ fn rate_limited(refused: crate::http::rate_limit::Refused) -> Response {
 }
 
 /// The `Idempotency-Key` header, if sent: 1 to 200 visible ASCII characters.
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+pub(super) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     let Some(value) = headers.get("idempotency-key") else {
         return Ok(None);
     };

@@ -61,6 +61,18 @@ impl ApiError {
     }
 }
 
+/// A field the customer filled in that is not acceptable: `422 invalid_field`, the message
+/// naming the field (`name: Please tell us your name.`).
+impl From<baton_core::api::FieldError> for ApiError {
+    fn from(e: baton_core::api::FieldError) -> Self {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_field",
+            e.to_string(),
+        )
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorBody {

@@ -114,23 +114,11 @@ pub async fn create_survey(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<SurveyRequest>,
 ) -> Result<Response, ApiError> {
-    request.validate().map_err(|e| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_field",
-            e.to_string(),
-        )
-    })?;
+    request.validate()?;
     let knowledge = state.knowledge.current();
     let library = &knowledge.library;
-    if request.site != library.site.id {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "unknown_site",
-            format!("This server does not serve the site '{}'.", request.site),
-        ));
-    }
-    let locale = library.site.resolve_locale(request.locale.as_deref());
+    let site = super::served_site(library, &request.site)?;
+    let locale = site.resolve_locale(request.locale.as_deref());
     let outcome = verify_path(library, locale, &request.flow)?;
     let stored = state
         .storage

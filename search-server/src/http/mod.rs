@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod agent;
 pub mod api;
+pub mod conversations;
 pub mod error;
 pub mod events;
 pub mod flows;
@@ -33,6 +34,9 @@ use error::ApiError;
 pub const DEFAULT_BODY_LIMIT: usize = 16 * 1024;
 /// Largest handoff body (the transcript can be long).
 pub const HANDOFF_BODY_LIMIT: usize = 256 * 1024;
+/// Largest body of a conversation message or a handoff draft: room for the longest message in
+/// any script (up to 4 bytes a character) and JSON escapes.
+pub const MESSAGE_BODY_LIMIT: usize = 64 * 1024;
 
 /// What every handler can reach.
 #[derive(Clone, Debug)]
@@ -92,6 +96,18 @@ pub fn app(state: AppState) -> Router {
             post(api::create_handoff).layer(DefaultBodyLimit::max(HANDOFF_BODY_LIMIT)),
         )
         .route(
+            "/api/v1/handoff-drafts",
+            post(conversations::save_draft).layer(DefaultBodyLimit::max(MESSAGE_BODY_LIMIT)),
+        )
+        .route(
+            "/api/v1/conversations/{reference}",
+            get(conversations::conversation),
+        )
+        .route(
+            "/api/v1/conversations/{reference}/messages",
+            post(conversations::add_message).layer(DefaultBodyLimit::max(MESSAGE_BODY_LIMIT)),
+        )
+        .route(
             "/api/v1/events",
             post(events::create_events).layer(DefaultBodyLimit::max(events::EVENTS_BODY_LIMIT)),
         )
@@ -109,6 +125,22 @@ pub fn app(state: AppState) -> Router {
         .layer(cors)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The site a request names, when this server serves it; else `404 unknown_site`.
+pub fn served_site<'a>(
+    library: &'a crate::content::Library,
+    site: &str,
+) -> Result<&'a crate::config::SiteConfig, ApiError> {
+    if library.site.id == site {
+        Ok(&library.site)
+    } else {
+        Err(ApiError::new(
+            axum::http::StatusCode::NOT_FOUND,
+            "unknown_site",
+            format!("This server does not serve the site '{site}'."),
+        ))
+    }
 }
 
 async fn not_found() -> ApiError {

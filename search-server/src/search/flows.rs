@@ -21,6 +21,9 @@ const INEXACT: f32 = 0.6;
 
 /// The flows of `locale` that match `cleaned` (a query after [`query::clean`]), best first.
 pub fn search(library: &Library, locale: &str, cleaned: &str) -> Vec<FlowHit> {
+    if library.flows(locale).next().is_none() {
+        return Vec::new();
+    }
     let mut analyzer = text_analyzer(locale);
     let words = query::words(cleaned, &mut analyzer);
     if words.is_empty() {

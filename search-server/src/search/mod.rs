@@ -22,12 +22,13 @@ use std::collections::HashMap;
 
 use baton_core::api::{SearchHit, SearchResponse};
 use tantivy::collector::{Count, TopDocs};
+use tantivy::indexer::NoMergePolicy;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 use crate::content::{Library, LoadedArticle, LocaleSynonyms};
 
@@ -83,6 +84,9 @@ const CATEGORY_FIELD: &str = "category";
 
 struct LocaleIndex {
     reader: IndexReader,
+    /// The slug of every document, by segment and document id: read once when the index is
+    /// built (it never changes), so a hit needs no trip to the compressed document store.
+    slugs: Vec<Vec<String>>,
     fields: Fields,
     analyzer: TextAnalyzer,
     synonyms: synonyms::SynonymTable,
@@ -160,19 +164,28 @@ impl SearchIndex {
                 .tokenizers()
                 .register(analysis::SPELLING, analysis::spelling_analyzer());
             let mut writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
+            writer.set_merge_policy(Box::new(NoMergePolicy));
             for article in articles {
                 writer.add_document(document(&fields, article))?;
             }
             writer.commit()?;
-            let reader = index
+            // One segment: every query clause is set up once instead of once per segment.
+            let segments = index.searchable_segment_ids()?;
+            if segments.len() > 1 {
+                writer.merge(&segments).wait()?;
+            }
+            writer.wait_merging_threads()?;
+            let reader: IndexReader = index
                 .reader_builder()
                 .reload_policy(ReloadPolicy::Manual)
                 .try_into()?;
+            let slugs = slugs(&reader.searcher(), fields.slug)?;
             let table = synonyms::SynonymTable::new(synonyms, &mut analyzer.clone());
             indexes.insert(
                 locale.to_owned(),
                 LocaleIndex {
                     reader,
+                    slugs,
                     fields,
                     analyzer,
                     synonyms: table,
@@ -234,8 +247,11 @@ impl SearchIndex {
         let mut hits = Vec::with_capacity(top.len());
         let mut highlighter = snippet::Highlighter::new(&words, analyzer);
         for (_score, address) in top {
-            let doc: TantivyDocument = searcher.doc(address)?;
-            let Some(slug) = doc.get_first(fields.slug).and_then(|v| v.as_str()) else {
+            let Some(slug) = target
+                .slugs
+                .get(address.segment_ord as usize)
+                .and_then(|segment| segment.get(address.doc_id as usize))
+            else {
                 continue;
             };
             let Some(article) = articles.article(locale, slug) else {
@@ -263,6 +279,29 @@ impl SearchIndex {
             flows: Vec::new(),
         })
     }
+}
+
+/// The stored slug of every document of the searcher, by segment and document id.
+fn slugs(searcher: &Searcher, field: Field) -> Result<Vec<Vec<String>>, SearchError> {
+    searcher
+        .segment_readers()
+        .iter()
+        .map(|segment| {
+            let store = segment
+                .get_store_reader(1)
+                .map_err(tantivy::TantivyError::from)?;
+            (0..segment.max_doc())
+                .map(|id| {
+                    let doc: TantivyDocument = store.get(id)?;
+                    Ok(doc
+                        .get_first(field)
+                        .and_then(|v| v.as_str())
+                        .unwrap_or_default()
+                        .to_owned())
+                })
+                .collect()
+        })
+        .collect()
 }
 
 fn document(fields: &Fields, article: &LoadedArticle) -> TantivyDocument {

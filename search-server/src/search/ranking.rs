@@ -16,9 +16,11 @@
 //!   positions) in the title or body add a phrase score: proximity is evidence of meaning.
 
 use std::collections::HashMap;
+use std::ops::Bound;
 
 use tantivy::query::{
-    BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
+    BooleanQuery, BoostQuery, FuzzyTermQuery, InvertedIndexRangeQuery, Occur, PhraseQuery, Query,
+    TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Searcher, Term};
@@ -165,12 +167,27 @@ fn term_query(field: Field, text: &str) -> Box<dyn Query> {
     ))
 }
 
+/// Every term of `field` that starts with `prefix`, at a constant score: the range of terms
+/// from `prefix` up to the first byte string after all of its extensions (no automaton to build).
 fn prefix_query(field: Field, prefix: &str) -> Box<dyn Query> {
-    Box::new(FuzzyTermQuery::new_prefix(
-        Term::from_field_text(field, prefix),
-        0,
-        false,
-    ))
+    let start = Bound::Included(Term::from_field_text(field, prefix));
+    let end = match prefix_end(prefix.as_bytes()) {
+        Some(end) => Bound::Excluded(Term::from_field_bytes(field, &end)),
+        None => Bound::Unbounded,
+    };
+    Box::new(InvertedIndexRangeQuery::new(start, end))
+}
+
+/// The smallest byte string greater than every string that starts with `prefix`, if any.
+fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < u8::MAX {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
 }
 
 /// Documents having `term` in any text field (summed over fields; an upper bound).

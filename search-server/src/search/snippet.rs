@@ -7,6 +7,7 @@
 //! the expensive part) and remembered for the other hits of the same query.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use baton_core::api::Fragment;
 use tantivy::tokenizer::{SimpleTokenizer, TextAnalyzer, TokenStream as _, Tokenizer as _};
@@ -33,7 +34,7 @@ pub struct Highlighter<'a> {
     analyzer: TextAnalyzer,
     splitter: SimpleTokenizer,
     /// Whether a word, as written, matches one of `words`.
-    memo: HashMap<String, bool>,
+    memo: HashMap<String, bool, BuildHasherDefault<Fnv>>,
     /// Byte ranges of the words of the current text.
     spans: Vec<(usize, usize)>,
 }
@@ -53,7 +54,7 @@ impl<'a> Highlighter<'a> {
             words,
             analyzer,
             splitter: SimpleTokenizer::default(),
-            memo: HashMap::new(),
+            memo: HashMap::default(),
             spans: Vec::new(),
         }
     }
@@ -93,6 +94,31 @@ impl<'a> Highlighter<'a> {
         let fragments = fragments(text, &spans, &matched);
         self.spans = spans;
         fragments
+    }
+}
+
+/// FNV-1a, for the memo: its keys are short words, looked up once per word of every hit, for
+/// which SipHash's setup costs more than the hashing. The keys come from one query's hits, so
+/// flooding the table is not a concern.
+#[derive(Clone, Copy, Debug)]
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 ^= u64::from(byte);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use super::{Storage, StorageError};
+use super::{Storage, StorageError, unix_ms};
 
 /// What happened in the widget.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -129,11 +129,6 @@ pub fn day_of(at_ms: i64) -> String {
         u8::from(date.month()),
         date.day()
     )
-}
-
-/// Unix ms of an instant.
-pub fn unix_ms(at: OffsetDateTime) -> i64 {
-    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }
 
 impl Storage {

@@ -6,6 +6,8 @@
 
 mod admin;
 mod agents;
+mod conversations;
+mod drafts;
 mod events;
 mod inbox;
 mod outbox;
@@ -15,13 +17,15 @@ mod views;
 
 pub use admin::{ContentVersion, TOKEN_PREFIX};
 pub use agents::{Agent, FailedLogins, normalize_email};
-pub use events::{EventBatch, EventKind, NewEvent, day_of, unix_ms};
+pub use conversations::{ConversationView, MessageOutcome, NewMessage, StoredMessage};
+pub use drafts::{ClaimedDraft, DraftFields, DraftOutcome};
+pub use events::{EventBatch, EventKind, NewEvent, day_of};
 pub use inbox::{
     ConsoleTicket, CustomerEmail, INBOX_LIMIT, InboxFacets, InboxFilter, InboxTicket,
     MessageAuthor, TicketChange, TicketMessage, TicketStatus,
 };
 pub use outbox::{
-    ClaimedDelivery, DeliveredMessage, DeliveryKind, NewHandoff, OutboxRow, OutboxState,
+    ClaimedDelivery, DeliveredMessage, DeliveryKind, NewHandoff, OutboxRow, OutboxState, unix_ms,
 };
 pub use surveys::StoredSurvey;
 
@@ -121,6 +125,8 @@ pub struct Storage {
     pool: SqlitePool,
     /// Article views, counted in memory and written in batches.
     views: views::SharedViewCounts,
+    /// The key conversation tokens are derived from (see [`Storage::conversation_token`]).
+    conversation_key: std::sync::Arc<[u8]>,
 }
 
 impl Storage {
@@ -186,7 +192,12 @@ impl Storage {
             .await?;
         sqlx::migrate!().run(&pool).await?;
         let views = std::sync::Arc::new(views::ViewCounts::load(&pool).await?);
-        Ok(Storage { pool, views })
+        let conversation_key = conversations::load_key(&pool).await?.into();
+        Ok(Storage {
+            pool,
+            views,
+            conversation_key,
+        })
     }
 
     /// Stores a ticket for a (validated) handoff, in one transaction, before returning, with
@@ -245,6 +256,15 @@ impl Storage {
         }
         self.pool.close().await;
     }
+}
+
+/// SHA-256 of `text`, lowercase hex.
+pub fn sha256_hex(text: &[u8]) -> String {
+    hex(&Sha256::digest(text))
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A digest of the request body, to tell a retry from a different request with the same key.

@@ -7,8 +7,8 @@ use sqlx::Row;
 use time::OffsetDateTime;
 
 use super::{
-    HandoffOutcome, Storage, StorageError, StoredTicket, TICKET_COLUMNS, rfc3339, ticket_from_row,
-    unused_reference,
+    HandoffOutcome, Storage, StorageError, StoredTicket, TICKET_COLUMNS, rfc3339, sha256_hex,
+    ticket_from_row, unused_reference,
 };
 
 /// A handoff ready to store: validated, redacted, its transcript complete.
@@ -111,15 +111,20 @@ pub struct ClaimedDelivery {
     /// This attempt's number, from 1.
     pub attempt: i64,
     pub ticket: StoredTicket,
-    /// `support` (the whole ticket, to the support address or a webhook) or `customer`.
+    /// `support` (the ticket or a customer's message, to the support address or a webhook)
+    /// or `customer`.
     pub audience: String,
-    /// The one message the row delivers (such as an agent's reply), when it is not the ticket.
+    /// The one message the row delivers (a customer's follow-up, an agent's reply), when it is
+    /// not the whole ticket.
     pub message: Option<DeliveredMessage>,
 }
 
 /// A message of a ticket's conversation that an outbox row delivers.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeliveredMessage {
+    pub id: i64,
+    /// `customer`, `agent` or `note`.
+    pub author: String,
     pub body: String,
     /// The agent who wrote it, if an agent did.
     pub agent_name: Option<String>,
@@ -181,10 +186,11 @@ impl Storage {
             urgency: new.urgency.clone(),
             reply_by: new.reply_by.clone(),
         };
+        let token_sha256 = sha256_hex(self.conversation_token(&ticket.reference).as_bytes());
         let row = sqlx::query(
             "INSERT INTO tickets (reference, site, name, email, message, locale, transcript, \
-             summary, created_at, urgency, reply_by) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             summary, created_at, urgency, reply_by, status, conversation_token_sha256) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?) RETURNING id",
         )
         .bind(ticket.reference.as_str())
         .bind(&ticket.site)
@@ -197,9 +203,18 @@ impl Storage {
         .bind(&ticket.created_at)
         .bind(&ticket.urgency)
         .bind(&ticket.reply_by)
+        .bind(&token_sha256)
         .fetch_one(&mut *tx)
         .await?;
         let ticket_id: i64 = row.try_get("id")?;
+        if let Some(draft) = &request.draft_id {
+            // The form was sent: no "Still need help?" email for it.
+            sqlx::query("DELETE FROM handoff_drafts WHERE id = ? AND site = ?")
+                .bind(draft)
+                .bind(&request.site)
+                .execute(&mut *tx)
+                .await?;
+        }
         if let Some(key) = new.idempotency_key {
             sqlx::query(
                 "INSERT INTO idempotency_keys \
@@ -216,17 +231,17 @@ impl Storage {
         }
         for (index, (kind, target)) in new.deliveries.iter().enumerate() {
             let delivery_id = format!("{}.{}.{index}", ticket.reference, kind.as_str());
-            sqlx::query(
-                "INSERT INTO outbox (ticket_id, kind, target, delivery_id, state, attempts, \
-                 next_attempt_at, created_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)",
+            insert_outbox_row(
+                &mut tx,
+                OutboxInsert {
+                    ticket_id,
+                    message_id: None,
+                    kind: *kind,
+                    target,
+                    delivery_id: &delivery_id,
+                    now: new.now,
+                },
             )
-            .bind(ticket_id)
-            .bind(kind.as_str())
-            .bind(target)
-            .bind(&delivery_id)
-            .bind(unix_ms(new.now))
-            .bind(&created_at)
-            .execute(&mut *tx)
             .await?;
         }
         tx.commit().await?;
@@ -281,7 +296,7 @@ impl Storage {
             let message = match message_id {
                 Some(id) => {
                     let m = sqlx::query(
-                        "SELECT m.body, m.created_at, a.name AS agent_name \
+                        "SELECT m.id, m.author, m.body, m.created_at, a.name AS agent_name \
                          FROM ticket_messages m LEFT JOIN agents a ON a.id = m.agent_id \
                          WHERE m.id = ?",
                     )
@@ -289,6 +304,8 @@ impl Storage {
                     .fetch_one(&mut *tx)
                     .await?;
                     Some(DeliveredMessage {
+                        id: m.try_get("id")?,
+                        author: m.try_get("author")?,
                         body: m.try_get("body")?,
                         agent_name: m.try_get("agent_name")?,
                         created_at: m.try_get("created_at")?,
@@ -414,6 +431,37 @@ impl Storage {
         .await?;
         Ok(done.rows_affected() == 1)
     }
+}
+
+/// One outbox row to write, pending and due now.
+pub(crate) struct OutboxInsert<'a> {
+    pub ticket_id: i64,
+    /// The message it delivers, or `None` for the whole ticket.
+    pub message_id: Option<i64>,
+    pub kind: DeliveryKind,
+    pub target: &'a str,
+    pub delivery_id: &'a str,
+    pub now: OffsetDateTime,
+}
+
+pub(crate) async fn insert_outbox_row(
+    tx: &mut sqlx::SqliteConnection,
+    row: OutboxInsert<'_>,
+) -> Result<(), StorageError> {
+    sqlx::query(
+        "INSERT INTO outbox (ticket_id, message_id, audience, kind, target, delivery_id, state, \
+         attempts, next_attempt_at, created_at) VALUES (?, ?, 'support', ?, ?, ?, 'pending', 0, ?, ?)",
+    )
+    .bind(row.ticket_id)
+    .bind(row.message_id)
+    .bind(row.kind.as_str())
+    .bind(row.target)
+    .bind(row.delivery_id)
+    .bind(unix_ms(row.now))
+    .bind(rfc3339(row.now))
+    .execute(tx)
+    .await?;
+    Ok(())
 }
 
 async fn insert_attempt(

@@ -1,0 +1,176 @@
+//! The customer's side of a ticket after the handoff: `GET /api/v1/conversations/{reference}`
+//! and `POST /api/v1/conversations/{reference}/messages` (the conversation token as
+//! `Authorization: Bearer …`), and `POST /api/v1/handoff-drafts`, which saves an unfinished
+//! handoff form for the "Still need help?" follow-up.
+//!
+//! An unknown reference, a missing token and a wrong token all answer the same
+//! `404 conversation_not_found`, so the API tells nobody which references exist.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use baton_core::TicketRef;
+use baton_core::api::{
+    Conversation, ConversationMessage, DraftRequest, DraftResponse, NewMessageRequest,
+};
+
+use super::AppState;
+use super::api::{client_of, idempotency_key, rate_limited, storage_error};
+use super::error::{ApiError, ApiJson};
+use crate::storage::{DraftFields, MessageOutcome, NewMessage, StoredMessage};
+
+fn not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "conversation_not_found",
+        "There is no conversation with this reference and token.",
+    )
+}
+
+/// The reference from the path and the token from `Authorization: Bearer`, or the 404.
+fn credentials(reference: &str, headers: &HeaderMap) -> Result<(TicketRef, String), ApiError> {
+    let reference: TicketRef = reference.parse().map_err(|_| not_found())?;
+    let token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(not_found)?;
+    Ok((reference, token.to_owned()))
+}
+
+fn to_api(message: StoredMessage) -> ConversationMessage {
+    ConversationMessage {
+        id: message.id,
+        author: message.author,
+        body: message.body,
+        created_at: message.created_at,
+    }
+}
+
+/// The conversation: the handoff's message first, then customer and agent messages.
+pub async fn conversation(
+    State(state): State<AppState>,
+    Path(reference): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Conversation>, ApiError> {
+    let (reference, token) = credentials(&reference, &headers)?;
+    let view = state
+        .storage
+        .conversation(&reference, &token)
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+        .ok_or_else(not_found)?;
+    let ticket = view.ticket;
+    let first = ConversationMessage {
+        id: 0,
+        author: "customer".into(),
+        body: ticket.message,
+        created_at: ticket.created_at.clone(),
+    };
+    let messages = std::iter::once(first)
+        .chain(view.messages.into_iter().map(to_api))
+        .collect();
+    Ok(Json(Conversation {
+        reference: ticket.reference,
+        status: view.status,
+        created_at: ticket.created_at,
+        urgency: ticket.urgency,
+        reply_by: ticket.reply_by,
+        messages,
+    }))
+}
+
+/// Adds the customer's message: rate limit, validate, redact, then message and outbox rows in
+/// one transaction before answering `201` (or `200` with the first message for a retry with
+/// the same `Idempotency-Key`).
+pub async fn add_message(
+    State(state): State<AppState>,
+    Path(reference): Path<String>,
+    headers: HeaderMap,
+    extensions: axum::http::Extensions,
+    ApiJson(request): ApiJson<NewMessageRequest>,
+) -> Result<Response, ApiError> {
+    let (reference, token) = credentials(&reference, &headers)?;
+    let key = idempotency_key(&headers)?;
+    if let Err(refused) = state.handoff.limiter.check(&client_of(&extensions)) {
+        return Ok(rate_limited(refused));
+    }
+    request.validate()?;
+    let knowledge = state.knowledge.current();
+    let body = knowledge.redactor.redact(request.body.trim());
+    let new = NewMessage {
+        reference: &reference,
+        token: &token,
+        body: &body,
+        fingerprint: crate::storage::sha256_hex(request.body.as_bytes()),
+        idempotency_key: key.as_deref(),
+        deliveries: state
+            .handoff
+            .delivery
+            .deliveries_for(&knowledge.library.site.support_email),
+        now: time::OffsetDateTime::now_utc(),
+    };
+    let outcome = state
+        .storage
+        .add_customer_message(&new)
+        .await
+        .map_err(storage_error)?
+        .ok_or_else(not_found)?;
+    let (status, message) = match outcome {
+        MessageOutcome::Created(m) => {
+            tracing::info!(reference = %reference, message = m.id, "message stored");
+            (StatusCode::CREATED, m)
+        }
+        MessageOutcome::Replayed(m) => (StatusCode::OK, m),
+    };
+    Ok((status, Json(to_api(message))).into_response())
+}
+
+/// Saves what the customer typed in the handoff form so far (the email must be valid), for
+/// one follow-up email if the form is never sent. Only sites with `[handoff]
+/// follow_up_after` take drafts; a first save counts against the handoff rate limit.
+pub async fn save_draft(
+    State(state): State<AppState>,
+    extensions: axum::http::Extensions,
+    ApiJson(request): ApiJson<DraftRequest>,
+) -> Result<Response, ApiError> {
+    request.validate()?;
+    let knowledge = state.knowledge.current();
+    let site = super::served_site(&knowledge.library, &request.site)?;
+    if site.handoff.follow_up_after().is_none() {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "follow_up_disabled",
+            "This site does not follow up unfinished requests, so it keeps no drafts.",
+        ));
+    }
+    if request.draft_id.is_none()
+        && let Err(refused) = state.handoff.limiter.check(&client_of(&extensions))
+    {
+        return Ok(rate_limited(refused));
+    }
+    let name = knowledge.redactor.redact(request.name.trim());
+    let message = knowledge.redactor.redact(request.message.trim());
+    let fields = DraftFields {
+        site: &site.id,
+        name: &name,
+        email: request.email.trim(),
+        message: &message,
+        locale: site.resolve_locale(request.locale.as_deref()),
+    };
+    let now_ms = crate::storage::unix_ms(time::OffsetDateTime::now_utc());
+    let saved = state
+        .storage
+        .save_draft(request.draft_id.as_deref(), fields, now_ms)
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+    let status = if saved.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(DraftResponse { draft_id: saved.id })).into_response())
+}

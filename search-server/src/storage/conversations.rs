@@ -1,0 +1,292 @@
+//! The conversation after a handoff: the customer's secret token, the messages they read and
+//! add, and the outbox rows that deliver each added message to support.
+//!
+//! Tokens are derived, not stored: `HMAC-SHA256(key, "conversation:" + reference)`, with a
+//! random key made on the first start and kept in `server_secrets`. Only the token's SHA-256 is
+//! stored with the ticket (and compared in constant time), so a copy of the database's ticket
+//! rows does not open conversations; and because the token follows from the reference, an
+//! idempotent replay of a handoff answers the same working token without keeping it anywhere.
+//! Rotating the key (deleting its row) would invalidate every token, not just one.
+
+use baton_core::TicketRef;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use sqlx::{Row, SqliteConnection, SqlitePool};
+use subtle::ConstantTimeEq as _;
+use time::OffsetDateTime;
+
+use super::outbox::{OutboxInsert, insert_outbox_row};
+use super::{
+    DeliveryKind, Storage, StorageError, StoredTicket, TICKET_COLUMNS, hex, rfc3339, sha256_hex,
+    ticket_from_row,
+};
+
+/// The `server_secrets` row of the conversation token key.
+const KEY_NAME: &str = "conversation_tokens";
+
+/// A message of a ticket.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredMessage {
+    pub id: i64,
+    /// `customer`, `agent` or `note`.
+    pub author: String,
+    pub body: String,
+    /// RFC 3339 UTC.
+    pub created_at: String,
+}
+
+/// A conversation as its customer may see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConversationView {
+    pub ticket: StoredTicket,
+    /// `open`, `pending` or `solved`.
+    pub status: String,
+    /// Customer and agent messages, oldest first; never notes.
+    pub messages: Vec<StoredMessage>,
+}
+
+/// A message the customer adds, validated and redacted.
+#[derive(Debug)]
+pub struct NewMessage<'a> {
+    pub reference: &'a TicketRef,
+    /// The token the customer sent.
+    pub token: &'a str,
+    pub body: &'a str,
+    /// A digest of the request as sent, to tell a retry from another message with the same key.
+    pub fingerprint: String,
+    pub idempotency_key: Option<&'a str>,
+    /// Where the message goes: `(kind, target)`, one outbox row each.
+    pub deliveries: Vec<(DeliveryKind, String)>,
+    pub now: OffsetDateTime,
+}
+
+/// A stored message, or the one an earlier request with the same idempotency key stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MessageOutcome {
+    Created(StoredMessage),
+    Replayed(StoredMessage),
+}
+
+/// Reads the token key, making it on the first start.
+pub(super) async fn load_key(pool: &SqlitePool) -> Result<Vec<u8>, StorageError> {
+    let fresh: [u8; 32] = rand::random();
+    sqlx::query(
+        "INSERT INTO server_secrets (name, value, created_at) VALUES (?, ?, ?) \
+         ON CONFLICT (name) DO NOTHING",
+    )
+    .bind(KEY_NAME)
+    .bind(hex(&fresh))
+    .bind(rfc3339(OffsetDateTime::now_utc()))
+    .execute(pool)
+    .await?;
+    let row = sqlx::query("SELECT value FROM server_secrets WHERE name = ?")
+        .bind(KEY_NAME)
+        .fetch_one(pool)
+        .await?;
+    let value: String = row.try_get("value")?;
+    let bytes = (0..value.len())
+        .step_by(2)
+        .map(|i| {
+            value
+                .get(i..i + 2)
+                .and_then(|b| u8::from_str_radix(b, 16).ok())
+        })
+        .collect::<Option<Vec<u8>>>()
+        .filter(|b| b.len() >= 32)
+        .ok_or_else(|| StorageError::Corrupt(format!("server secret {KEY_NAME}")))?;
+    Ok(bytes)
+}
+
+pub(super) async fn message_by_id(
+    conn: &mut SqliteConnection,
+    id: i64,
+) -> Result<StoredMessage, StorageError> {
+    let row = sqlx::query("SELECT id, author, body, created_at FROM ticket_messages WHERE id = ?")
+        .bind(id)
+        .fetch_one(conn)
+        .await?;
+    message_from_row(&row)
+}
+
+fn message_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<StoredMessage, StorageError> {
+    Ok(StoredMessage {
+        id: row.try_get("id")?,
+        author: row.try_get("author")?,
+        body: row.try_get("body")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+impl Storage {
+    /// The conversation token of a ticket: 64 hex characters (256 bits), the same every time
+    /// it is asked for (see the module documentation).
+    pub fn conversation_token(&self, reference: &TicketRef) -> String {
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.conversation_key) else {
+            // HMAC takes keys of any length; this arm is never taken.
+            return String::new();
+        };
+        mac.update(b"conversation:");
+        mac.update(reference.as_str().as_bytes());
+        hex(&mac.finalize().into_bytes())
+    }
+
+    /// The ticket's id and status when `token` opens it; `None` for an unknown reference, a
+    /// wrong token and a ticket without conversation alike.
+    async fn open_conversation(
+        conn: &mut SqliteConnection,
+        reference: &TicketRef,
+        token: &str,
+    ) -> Result<Option<(i64, String, StoredTicket)>, StorageError> {
+        let row = sqlx::query(&format!(
+            "SELECT t.id, t.status, t.conversation_token_sha256, {TICKET_COLUMNS} \
+             FROM tickets t WHERE t.reference = ?"
+        ))
+        .bind(reference.as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let stored: Option<String> = row.try_get("conversation_token_sha256")?;
+        let given = sha256_hex(token.as_bytes());
+        let valid = stored.is_some_and(|s| bool::from(s.as_bytes().ct_eq(given.as_bytes())));
+        if !valid {
+            return Ok(None);
+        }
+        Ok(Some((
+            row.try_get("id")?,
+            row.try_get("status")?,
+            ticket_from_row(&row)?,
+        )))
+    }
+
+    /// The conversation `token` opens, with the messages its customer may read.
+    pub async fn conversation(
+        &self,
+        reference: &TicketRef,
+        token: &str,
+    ) -> Result<Option<ConversationView>, StorageError> {
+        let mut conn = self.pool.acquire().await?;
+        let Some((id, status, ticket)) =
+            Storage::open_conversation(&mut conn, reference, token).await?
+        else {
+            return Ok(None);
+        };
+        let rows = sqlx::query(
+            "SELECT id, author, body, created_at FROM ticket_messages \
+             WHERE ticket_id = ? AND author IN ('customer', 'agent') ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+        let messages = rows
+            .iter()
+            .map(message_from_row)
+            .collect::<Result<_, _>>()?;
+        Ok(Some(ConversationView {
+            ticket,
+            status,
+            messages,
+        }))
+    }
+
+    /// Every message of a ticket, notes included, oldest first (for operators).
+    pub async fn ticket_messages(
+        &self,
+        reference: &TicketRef,
+    ) -> Result<Vec<StoredMessage>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT m.id, m.author, m.body, m.created_at FROM ticket_messages m \
+             JOIN tickets t ON t.id = m.ticket_id WHERE t.reference = ? ORDER BY m.id",
+        )
+        .bind(reference.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(message_from_row).collect()
+    }
+
+    /// Stores a customer's message with one outbox row per delivery, in one transaction
+    /// committed before returning. `None` when the token does not open the conversation. A
+    /// retry with the same key and body answers the first message and adds nothing; the same
+    /// key with another body is a [`StorageError::Conflict`].
+    pub async fn add_customer_message(
+        &self,
+        new: &NewMessage<'_>,
+    ) -> Result<Option<MessageOutcome>, StorageError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let Some((ticket_id, _, ticket)) =
+            Storage::open_conversation(&mut tx, new.reference, new.token).await?
+        else {
+            return Ok(None);
+        };
+        if let Some(key) = new.idempotency_key {
+            let existing = sqlx::query(
+                "SELECT request_fingerprint, message_id FROM message_idempotency_keys \
+                 WHERE ticket_id = ? AND idempotency_key = ?",
+            )
+            .bind(ticket_id)
+            .bind(key)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(row) = existing {
+                let stored: String = row.try_get("request_fingerprint")?;
+                if stored != new.fingerprint {
+                    return Err(StorageError::Conflict);
+                }
+                let message = message_by_id(&mut tx, row.try_get("message_id")?).await?;
+                return Ok(Some(MessageOutcome::Replayed(message)));
+            }
+        }
+        let created_at = rfc3339(new.now);
+        let row = sqlx::query(
+            "INSERT INTO ticket_messages (ticket_id, author, body, created_at) \
+             VALUES (?, 'customer', ?, ?) RETURNING id",
+        )
+        .bind(ticket_id)
+        .bind(new.body)
+        .bind(&created_at)
+        .fetch_one(&mut *tx)
+        .await?;
+        let message_id: i64 = row.try_get("id")?;
+        if let Some(key) = new.idempotency_key {
+            sqlx::query(
+                "INSERT INTO message_idempotency_keys \
+                 (ticket_id, idempotency_key, request_fingerprint, message_id, created_at) \
+                 VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(ticket_id)
+            .bind(key)
+            .bind(&new.fingerprint)
+            .bind(message_id)
+            .bind(&created_at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for (index, (kind, target)) in new.deliveries.iter().enumerate() {
+            let delivery_id = format!(
+                "{}.m{message_id}.{}.{index}",
+                ticket.reference,
+                kind.as_str()
+            );
+            insert_outbox_row(
+                &mut tx,
+                OutboxInsert {
+                    ticket_id,
+                    message_id: Some(message_id),
+                    kind: *kind,
+                    target,
+                    delivery_id: &delivery_id,
+                    now: new.now,
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(Some(MessageOutcome::Created(StoredMessage {
+            id: message_id,
+            author: "customer".into(),
+            body: new.body.to_owned(),
+            created_at,
+        })))
+    }
+}
