@@ -250,6 +250,27 @@ pub struct Conversation {
     pub messages: Vec<ConversationMessage>,
 }
 
+/// `GET /api/v1/conversations?site=…` with a verified identity: the customer's conversations.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationList {
+    /// Newest first.
+    pub conversations: Vec<ConversationSummary>,
+}
+
+/// One conversation of a verified customer, with the token that opens it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationSummary {
+    pub reference: TicketRef,
+    /// `open`, `pending` or `solved`.
+    pub status: String,
+    /// RFC 3339 UTC.
+    pub created_at: String,
+    /// When the last customer or agent message was written (the handoff if none), RFC 3339.
+    pub last_message_at: String,
+    /// Opens the conversation, as `Authorization: Bearer …`.
+    pub conversation_token: String,
+}
+
 /// One message of a conversation. Bodies are plain text, never HTML.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConversationMessage {

@@ -114,6 +114,51 @@ pub struct SiteConfig {
     /// Personal data removed from every stored text of a handoff.
     #[serde(default)]
     pub privacy: Privacy,
+    /// How the host site vouches for its signed-in customers.
+    #[serde(default)]
+    pub identity: IdentitySettings,
+}
+
+/// `[identity]`: verified identity. The secret never sits in content files: `secret_env` names
+/// the environment variable holding it, read each time the content is loaded (at start and on
+/// publish).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentitySettings {
+    /// The environment variable with the shared secret, like `"BATON_IDENTITY_SECRET"`.
+    #[serde(default)]
+    pub secret_env: Option<String>,
+    /// Whether handoffs and conversation calls must carry a verified identity.
+    #[serde(default)]
+    pub required: bool,
+    #[serde(skip)]
+    secret: IdentitySecret,
+}
+
+impl IdentitySettings {
+    /// Settings with `secret` already read (for tests and tools).
+    pub fn with_secret(secret: &[u8], required: bool) -> IdentitySettings {
+        IdentitySettings {
+            secret_env: None,
+            required,
+            secret: IdentitySecret(Some(secret.to_vec())),
+        }
+    }
+
+    /// The shared secret, when `secret_env` named a variable that is set.
+    pub fn secret(&self) -> Option<&[u8]> {
+        self.secret.0.as_deref()
+    }
+}
+
+/// The identity secret, kept out of `Debug` output.
+#[derive(Clone, Default, PartialEq, Eq)]
+struct IdentitySecret(Option<Vec<u8>>);
+
+impl std::fmt::Debug for IdentitySecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "<set>" } else { "<unset>" })
+    }
 }
 
 /// `[handoff]`: how a ticket's urgency tier is chosen.
@@ -236,7 +281,7 @@ impl SiteConfig {
     /// Parses and checks the text of a `site.toml` read from `path`. Every problem (errors and
     /// warnings) is pushed to `out`; the settings are returned unless there is an error.
     pub fn parse(path: &Path, text: &str, out: &mut Vec<Diagnostic>) -> Option<SiteConfig> {
-        let site: SiteConfig = match toml::from_str(text) {
+        let mut site: SiteConfig = match toml::from_str(text) {
             Ok(site) => site,
             Err(e) => {
                 out.push(Diagnostic::from_toml(path, text, 1, &e));
@@ -244,8 +289,36 @@ impl SiteConfig {
             }
         };
         let before = out.iter().filter(|d| d.is_error()).count();
+        site.load_identity_secret(path, text, out);
         site.check(path, text, out);
         (out.iter().filter(|d| d.is_error()).count() == before).then_some(site)
+    }
+
+    /// Reads the identity secret from the variable `[identity] secret_env` names; a site that
+    /// names one that is unset or empty, or requires verification without a secret, is an error.
+    fn load_identity_secret(&mut self, path: &Path, text: &str, out: &mut Vec<Diagnostic>) {
+        let place = Place::of(path, text, "identity", 0);
+        match &self.identity.secret_env {
+            Some(name) => match std::env::var(name) {
+                Ok(value) if !value.trim().is_empty() => {
+                    self.identity.secret = IdentitySecret(Some(value.trim().as_bytes().to_vec()));
+                }
+                _ => out.push(
+                    place
+                        .diag(format!(
+                            "`secret_env = \"{name}\"` names an environment variable that is not set"
+                        ))
+                        .with_hint(format!(
+                            "set {name} to the secret the site signs customer ids with"
+                        )),
+                ),
+            },
+            None if self.identity.required => out.push(
+                place
+                    .diag("`required = true` needs `secret_env`, the variable holding the secret"),
+            ),
+            None => {}
+        }
     }
 
     fn check(&self, path: &Path, text: &str, out: &mut Vec<Diagnostic>) {
