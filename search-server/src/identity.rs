@@ -86,7 +86,10 @@ mod tests {
     #[test]
     fn right_hash_verifies_in_any_case_wrong_or_missing_is_rejected_when_required() {
         let hash = expected_hash(VECTOR_SECRET.as_bytes(), VECTOR_ID);
-        assert_eq!(hash.len(), 64);
+        assert_eq!(
+            hash,
+            "b1874626b1af54df3221caffc69f48b5b581b7a12dacc5bc22f96d4e8e36a914"
+        );
         let s = settings(true);
         assert_eq!(verify(&s, Some(VECTOR_ID), Some(&hash)), Verdict::Verified);
         assert_eq!(
