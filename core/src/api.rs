@@ -42,6 +42,20 @@ pub struct SiteInfo {
     /// /api/v1/handoff-drafts`) so that an unfinished one is followed up by email.
     #[serde(default, skip_serializing_if = "is_false")]
     pub follow_up: bool,
+    /// Whether people answer now; absent when the site sets no support hours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub support: Option<SupportNow>,
+}
+
+/// The site's support hours as of the request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupportNow {
+    /// Whether support is open at this moment.
+    pub open: bool,
+    /// When support opens next (RFC 3339 UTC), when it is closed; absent when open or when
+    /// no day is open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opens_at: Option<String>,
 }
 
 /// An urgency tier offered in the handoff form.

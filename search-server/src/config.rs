@@ -492,6 +492,7 @@ impl SiteConfig {
             Vec::new()
         };
         SiteInfo {
+            support: self.support_hours.as_ref().map(|h| h.now(now)),
             urgencies,
             follow_up: self.handoff.follow_up_after().is_some(),
             announcements,
@@ -544,6 +545,28 @@ impl SiteConfig {
 }
 
 impl SupportHours {
+    /// Whether support is open at `now` and, if not, when it opens next.
+    pub fn now(&self, now: OffsetDateTime) -> api::SupportNow {
+        let now = now
+            .replace_second(0)
+            .unwrap_or(now)
+            .replace_nanosecond(0)
+            .unwrap_or(now);
+        match crate::sla::next_opening(now, self) {
+            Some(at) if at == now => api::SupportNow {
+                open: true,
+                opens_at: None,
+            },
+            at => api::SupportNow {
+                open: false,
+                opens_at: at.and_then(|at| {
+                    at.format(&time::format_description::well_known::Rfc3339)
+                        .ok()
+                }),
+            },
+        }
+    }
+
     fn check(&self, at: &Place<'_>, out: &mut Vec<Diagnostic>) {
         let zone = &self.time_zone;
         let plausible_zone = zone == "UTC"
@@ -804,6 +827,35 @@ ends = "2026-03-02T00:00:00Z"
             site.info_at("en", at("2025-12-31T00:00:00Z"))
                 .announcements
                 .is_empty()
+        );
+    }
+
+    #[test]
+    fn site_info_says_whether_support_is_open_and_when_it_opens() {
+        let text = format!(
+            "{GOOD}\n[support_hours]\ntime_zone = \"Europe/Berlin\"\n\
+             weekly = {{ mon = \"08:00-20:00\", fri = \"08:00-20:00\" }}\n"
+        );
+        let (site, _) = parse(&text);
+        let site = site.expect("valid");
+        let at = |instant: &str| OffsetDateTime::parse(instant, &Rfc3339).expect("instant");
+        // Friday 10:30:15 Berlin: open.
+        let open = site.info_at("en", at("2026-11-27T09:30:15Z")).support;
+        assert_eq!(
+            open,
+            Some(api::SupportNow {
+                open: true,
+                opens_at: None
+            })
+        );
+        // Friday 21:00 Berlin: closed until Monday 08:00 CET.
+        let closed = site.info_at("en", at("2026-11-27T20:00:00Z")).support;
+        assert_eq!(
+            closed,
+            Some(api::SupportNow {
+                open: false,
+                opens_at: Some("2026-11-30T07:00:00Z".into())
+            })
         );
     }
 
