@@ -42,6 +42,20 @@ pub struct SiteInfo {
     /// /api/v1/handoff-drafts`) so that an unfinished one is followed up by email.
     #[serde(default, skip_serializing_if = "is_false")]
     pub follow_up: bool,
+    /// Whether people answer now; absent when the site sets no support hours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub support: Option<SupportNow>,
+}
+
+/// The site's support hours as of the request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupportNow {
+    /// Whether support is open at this moment.
+    pub open: bool,
+    /// When support opens next (RFC 3339 UTC), when it is closed; absent when open or when
+    /// no day is open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opens_at: Option<String>,
 }
 
 /// An urgency tier offered in the handoff form.
@@ -248,6 +262,27 @@ pub struct Conversation {
     /// The handoff's message first (id 0), then the customer's and agents' messages in the
     /// order they were written. Internal notes are never listed.
     pub messages: Vec<ConversationMessage>,
+}
+
+/// `GET /api/v1/conversations?site=…` with a verified identity: the customer's conversations.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationList {
+    /// Newest first.
+    pub conversations: Vec<ConversationSummary>,
+}
+
+/// One conversation of a verified customer, with the token that opens it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationSummary {
+    pub reference: TicketRef,
+    /// `open`, `pending` or `solved`.
+    pub status: String,
+    /// RFC 3339 UTC.
+    pub created_at: String,
+    /// When the last customer or agent message was written (the handoff if none), RFC 3339.
+    pub last_message_at: String,
+    /// Opens the conversation, as `Authorization: Bearer …`.
+    pub conversation_token: String,
 }
 
 /// One message of a conversation. Bodies are plain text, never HTML.

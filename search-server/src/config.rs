@@ -117,6 +117,9 @@ pub struct SiteConfig {
     /// How long widget events for the reports are kept.
     #[serde(default)]
     pub insights: InsightsSettings,
+    /// How the host site vouches for its signed-in customers.
+    #[serde(default)]
+    pub identity: IdentitySettings,
 }
 
 /// `[insights]`: the events behind the reports.
@@ -142,6 +145,48 @@ impl Default for InsightsSettings {
         InsightsSettings {
             retention_days: InsightsSettings::default_retention_days(),
         }
+    }
+}
+
+/// `[identity]`: verified identity. The secret never sits in content files: `secret_env` names
+/// the environment variable holding it, read each time the content is loaded (at start and on
+/// publish).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentitySettings {
+    /// The environment variable with the shared secret, like `"BATON_IDENTITY_SECRET"`.
+    #[serde(default)]
+    pub secret_env: Option<String>,
+    /// Whether handoffs and conversation calls must carry a verified identity.
+    #[serde(default)]
+    pub required: bool,
+    #[serde(skip)]
+    secret: IdentitySecret,
+}
+
+impl IdentitySettings {
+    /// Settings with `secret` already read (for tests and tools).
+    pub fn with_secret(secret: &[u8], required: bool) -> IdentitySettings {
+        IdentitySettings {
+            secret_env: None,
+            required,
+            secret: IdentitySecret(Some(secret.to_vec())),
+        }
+    }
+
+    /// The shared secret, when `secret_env` named a variable that is set.
+    pub fn secret(&self) -> Option<&[u8]> {
+        self.secret.0.as_deref()
+    }
+}
+
+/// The identity secret, kept out of `Debug` output.
+#[derive(Clone, Default, PartialEq, Eq)]
+struct IdentitySecret(Option<Vec<u8>>);
+
+impl std::fmt::Debug for IdentitySecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "<set>" } else { "<unset>" })
     }
 }
 
@@ -265,7 +310,7 @@ impl SiteConfig {
     /// Parses and checks the text of a `site.toml` read from `path`. Every problem (errors and
     /// warnings) is pushed to `out`; the settings are returned unless there is an error.
     pub fn parse(path: &Path, text: &str, out: &mut Vec<Diagnostic>) -> Option<SiteConfig> {
-        let site: SiteConfig = match toml::from_str(text) {
+        let mut site: SiteConfig = match toml::from_str(text) {
             Ok(site) => site,
             Err(e) => {
                 out.push(Diagnostic::from_toml(path, text, 1, &e));
@@ -273,8 +318,36 @@ impl SiteConfig {
             }
         };
         let before = out.iter().filter(|d| d.is_error()).count();
+        site.load_identity_secret(path, text, out);
         site.check(path, text, out);
         (out.iter().filter(|d| d.is_error()).count() == before).then_some(site)
+    }
+
+    /// Reads the identity secret from the variable `[identity] secret_env` names; a site that
+    /// names one that is unset or empty, or requires verification without a secret, is an error.
+    fn load_identity_secret(&mut self, path: &Path, text: &str, out: &mut Vec<Diagnostic>) {
+        let place = Place::of(path, text, "identity", 0);
+        match &self.identity.secret_env {
+            Some(name) => match std::env::var(name) {
+                Ok(value) if !value.trim().is_empty() => {
+                    self.identity.secret = IdentitySecret(Some(value.trim().as_bytes().to_vec()));
+                }
+                _ => out.push(
+                    place
+                        .diag(format!(
+                            "`secret_env = \"{name}\"` names an environment variable that is not set"
+                        ))
+                        .with_hint(format!(
+                            "set {name} to the secret the site signs customer ids with"
+                        )),
+                ),
+            },
+            None if self.identity.required => out.push(
+                place
+                    .diag("`required = true` needs `secret_env`, the variable holding the secret"),
+            ),
+            None => {}
+        }
     }
 
     fn check(&self, path: &Path, text: &str, out: &mut Vec<Diagnostic>) {
@@ -455,6 +528,7 @@ impl SiteConfig {
             Vec::new()
         };
         SiteInfo {
+            support: self.support_hours.as_ref().map(|h| h.now(now)),
             urgencies,
             follow_up: self.handoff.follow_up_after().is_some(),
             announcements,
@@ -507,6 +581,28 @@ impl SiteConfig {
 }
 
 impl SupportHours {
+    /// Whether support is open at `now` and, if not, when it opens next.
+    pub fn now(&self, now: OffsetDateTime) -> api::SupportNow {
+        let now = now
+            .replace_second(0)
+            .unwrap_or(now)
+            .replace_nanosecond(0)
+            .unwrap_or(now);
+        match crate::sla::next_opening(now, self) {
+            Some(at) if at == now => api::SupportNow {
+                open: true,
+                opens_at: None,
+            },
+            at => api::SupportNow {
+                open: false,
+                opens_at: at.and_then(|at| {
+                    at.format(&time::format_description::well_known::Rfc3339)
+                        .ok()
+                }),
+            },
+        }
+    }
+
     fn check(&self, at: &Place<'_>, out: &mut Vec<Diagnostic>) {
         let zone = &self.time_zone;
         let plausible_zone = zone == "UTC"
@@ -780,6 +876,35 @@ ends = "2026-03-02T00:00:00Z"
             site.info_at("en", at("2025-12-31T00:00:00Z"))
                 .announcements
                 .is_empty()
+        );
+    }
+
+    #[test]
+    fn site_info_says_whether_support_is_open_and_when_it_opens() {
+        let text = format!(
+            "{GOOD}\n[support_hours]\ntime_zone = \"Europe/Berlin\"\n\
+             weekly = {{ mon = \"08:00-20:00\", fri = \"08:00-20:00\" }}\n"
+        );
+        let (site, _) = parse(&text);
+        let site = site.expect("valid");
+        let at = |instant: &str| OffsetDateTime::parse(instant, &Rfc3339).expect("instant");
+        // Friday 10:30:15 Berlin: open.
+        let open = site.info_at("en", at("2026-11-27T09:30:15Z")).support;
+        assert_eq!(
+            open,
+            Some(api::SupportNow {
+                open: true,
+                opens_at: None
+            })
+        );
+        // Friday 21:00 Berlin: closed until Monday 08:00 CET.
+        let closed = site.info_at("en", at("2026-11-27T20:00:00Z")).support;
+        assert_eq!(
+            closed,
+            Some(api::SupportNow {
+                open: false,
+                opens_at: Some("2026-11-30T07:00:00Z".into())
+            })
         );
     }
 

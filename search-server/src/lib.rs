@@ -24,6 +24,7 @@ pub mod content;
 pub mod delivery;
 pub mod diagnostic;
 pub mod http;
+pub mod identity;
 pub mod knowledge;
 pub mod password;
 pub mod privacy;

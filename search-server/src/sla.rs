@@ -62,6 +62,15 @@ pub fn reply_by(now: OffsetDateTime, minutes: u32, hours: Option<&SupportHours>)
     plain
 }
 
+/// The first open minute at or after `now` (`now` itself while open); `None` when no day is
+/// open or the time zone is unknown.
+pub fn next_opening(now: OffsetDateTime, hours: &SupportHours) -> Option<OffsetDateTime> {
+    zone(&hours.time_zone)?;
+    let any_open = hours.weekly.values().any(|h| parse_hours(h).is_some());
+    // Zero open minutes after `now` is the moment support is (or becomes) open.
+    any_open.then(|| reply_by(now, 0, Some(hours)))
+}
+
 /// The UTC offset name of `zone` at `at`, such as `CET`, for messages to agents.
 pub fn zone_abbreviation(zone_name: &str, at: OffsetDateTime) -> String {
     use time_tz::Offset as _;
@@ -121,6 +130,24 @@ mod tests {
             reply_by(now, 120, Some(&berlin_weekdays())),
             datetime!(2026-03-30 07:00 UTC)
         );
+    }
+
+    #[test]
+    fn the_next_opening_is_now_while_open_else_the_next_open_minute() {
+        let hours = berlin_weekdays();
+        // Thursday 10:00 Berlin: open.
+        let open = datetime!(2026-11-26 09:00 UTC);
+        assert_eq!(next_opening(open, &hours), Some(open));
+        // Friday 21:00 Berlin: closed until Monday 08:00 CET.
+        assert_eq!(
+            next_opening(datetime!(2026-11-27 20:00 UTC), &hours),
+            Some(datetime!(2026-11-30 07:00 UTC))
+        );
+        let closed = SupportHours {
+            time_zone: "UTC".into(),
+            weekly: BTreeMap::new(),
+        };
+        assert_eq!(next_opening(open, &closed), None);
     }
 
     #[test]

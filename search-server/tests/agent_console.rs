@@ -499,6 +499,7 @@ async fn the_inbox_lists_by_reply_by_marks_overdue_and_unread_and_filters() {
                 idempotency_key: None,
                 urgency: urgency.map(str::to_owned),
                 reply_by: reply_by.map(str::to_owned),
+                verified_identity: None,
                 deliveries: Vec::new(),
                 now,
             })

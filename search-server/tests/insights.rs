@@ -866,6 +866,7 @@ async fn store_tickets(app: &TestApp) -> (Vec<String>, HashMap<String, String>, 
                 urgency: Some(urgency.to_owned()),
                 reply_by: Some(rfc3339(reply_by)),
                 deliveries: Vec::new(),
+                verified_identity: None,
                 now: created,
             })
             .await

@@ -235,6 +235,7 @@ pub async fn create_handoff(
     let locale = site.resolve_locale(request.transcript.locale.as_deref());
     let mut request = request;
     complete_transcript(&mut request, now);
+    let verified_identity = verify_identity(site, &mut request, &client_of(&extensions))?;
     knowledge.redactor.redact_request(&mut request);
     let tier = site.urgency_tier(
         request.transcript.handoff_priority(),
@@ -256,6 +257,7 @@ pub async fn create_handoff(
         idempotency_key: key.as_deref(),
         urgency: tier.map(|t| t.id.clone()),
         reply_by,
+        verified_identity,
         deliveries: state.handoff.delivery.deliveries_for(&site.support_email),
         now,
     };
@@ -290,7 +292,7 @@ fn complete_transcript(request: &mut HandoffRequest, now: time::OffsetDateTime) 
         transcript.identity = baton_core::transcript::Identity::from_host(identity);
     }
     if let Some(identity) = &mut transcript.identity {
-        // Checking the host's signature is not implemented: a claim is never verified.
+        // Only `verify_identity` may vouch for an identity, never the client.
         identity.verified = false;
     }
     if let Some(context) = &request.context {
@@ -299,6 +301,31 @@ fn complete_transcript(request: &mut HandoffRequest, now: time::OffsetDateTime) 
     transcript.version = baton_core::transcript::TRANSCRIPT_VERSION;
     let at_ms = u64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or_default();
     transcript.record_message(at_ms, &request.message);
+}
+
+/// Checks the host's `identity.hash` against the site's secret before anything is redacted:
+/// a match marks the transcript's identity verified and answers its id; a wrong hash (or
+/// none where the site requires one) is `401 identity_rejected`.
+fn verify_identity(
+    site: &crate::config::SiteConfig,
+    request: &mut HandoffRequest,
+    client: &str,
+) -> Result<Option<String>, ApiError> {
+    let hash = request
+        .identity
+        .as_ref()
+        .and_then(|i| i.get("hash"))
+        .and_then(serde_json::Value::as_str);
+    let identity = &mut request.transcript.identity;
+    let id = identity.as_ref().and_then(|i| i.id.as_deref());
+    let verified = super::identity::check(site, id, hash, client)?;
+    match identity {
+        Some(identity) if verified => {
+            identity.verified = true;
+            Ok(identity.id.clone())
+        }
+        _ => Ok(None),
+    }
 }
 
 /// A storage failure as an answer: `409 idempotency_key_conflict`, else `500 internal`.

@@ -3,6 +3,10 @@
 //! `Authorization: Bearer …`), and `POST /api/v1/handoff-drafts`, which saves an unfinished
 //! handoff form for the "Still need help?" follow-up.
 //!
+//! `GET /api/v1/conversations?site=…` lists a verified customer's conversations (the identity
+//! in the `Baton-Identity-Id` and `Baton-Identity-Hash` headers). Conversation calls that carry
+//! those headers have them checked too: a wrong hash is `401 identity_rejected`.
+//!
 //! An unknown reference, a missing token and a wrong token all answer the same
 //! `404 conversation_not_found`, so the API tells nobody which references exist.
 
@@ -12,12 +16,13 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use baton_core::TicketRef;
 use baton_core::api::{
-    Conversation, ConversationMessage, DraftRequest, DraftResponse, NewMessageRequest,
+    Conversation, ConversationList, ConversationMessage, ConversationSummary, DraftRequest,
+    DraftResponse, NewMessageRequest,
 };
 
 use super::AppState;
 use super::api::{client_of, idempotency_key, rate_limited, storage_error};
-use super::error::{ApiError, ApiJson};
+use super::error::{ApiError, ApiJson, ApiQuery};
 use crate::storage::{DraftFields, MessageOutcome, NewMessage, StoredMessage};
 
 fn not_found() -> ApiError {
@@ -50,13 +55,73 @@ fn to_api(message: StoredMessage) -> ConversationMessage {
     }
 }
 
+/// Most conversations one list answers.
+pub const MAX_LISTED: u32 = 50;
+
+#[derive(Debug, serde::Deserialize)]
+pub struct ListParams {
+    site: String,
+}
+
+/// The conversations of the verified customer, newest first, each with its token. Without a
+/// verified identity the answer is `401 identity_rejected`: an unverified caller gets nothing.
+pub async fn list_conversations(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    extensions: axum::http::Extensions,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> Result<Json<ConversationList>, ApiError> {
+    let knowledge = state.knowledge.current();
+    let site = super::served_site(&knowledge.library, &params.site)?;
+    let client = client_of(&extensions);
+    let (id, hash) = super::identity::from_headers(&headers);
+    let verified = super::identity::check(site, id, hash, &client)?;
+    let Some(id) = id.filter(|_| verified) else {
+        tracing::warn!(site = %site.id, client = %client, "conversation list without verified identity");
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "identity_rejected",
+            "Listing conversations needs a verified identity (see docs/identity.md).",
+        ));
+    };
+    let found = state
+        .storage
+        .conversations_of(&site.id, id, MAX_LISTED)
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+    let conversations = found
+        .into_iter()
+        .map(|c| ConversationSummary {
+            conversation_token: state.storage.conversation_token(&c.reference),
+            reference: c.reference,
+            status: c.status,
+            created_at: c.created_at,
+            last_message_at: c.last_message_at,
+        })
+        .collect();
+    Ok(Json(ConversationList { conversations }))
+}
+
+/// Checks the identity headers a conversation call may carry (see the module documentation).
+fn check_identity(
+    state: &AppState,
+    headers: &HeaderMap,
+    extensions: &axum::http::Extensions,
+) -> Result<(), ApiError> {
+    let knowledge = state.knowledge.current();
+    super::identity::check_headers(&knowledge.library.site, headers, &client_of(extensions))
+        .map(|_| ())
+}
+
 /// The conversation: the handoff's message first, then customer and agent messages.
 pub async fn conversation(
     State(state): State<AppState>,
     Path(reference): Path<String>,
     headers: HeaderMap,
+    extensions: axum::http::Extensions,
 ) -> Result<Json<Conversation>, ApiError> {
     let (reference, token) = credentials(&reference, &headers)?;
+    check_identity(&state, &headers, &extensions)?;
     let view = state
         .storage
         .conversation(&reference, &token)
@@ -94,6 +159,7 @@ pub async fn add_message(
     ApiJson(request): ApiJson<NewMessageRequest>,
 ) -> Result<Response, ApiError> {
     let (reference, token) = credentials(&reference, &headers)?;
+    check_identity(&state, &headers, &extensions)?;
     let key = idempotency_key(&headers)?;
     if let Err(refused) = state.handoff.limiter.check(&client_of(&extensions)) {
         return Ok(rate_limited(refused));

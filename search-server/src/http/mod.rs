@@ -10,6 +10,7 @@ pub mod conversations;
 pub mod error;
 pub mod events;
 pub mod flows;
+pub mod identity;
 pub mod rate_limit;
 pub mod widget;
 
@@ -79,6 +80,8 @@ pub fn app(state: AppState) -> Router {
             CONTENT_TYPE,
             HeaderName::from_static("idempotency-key"),
             axum::http::header::AUTHORIZATION,
+            HeaderName::from_static(identity::ID_HEADER),
+            HeaderName::from_static(identity::HASH_HEADER),
         ])
         .expose_headers([HeaderName::from_static(admin::CONTENT_VERSION_HEADER)]);
 
@@ -98,6 +101,10 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/api/v1/handoff-drafts",
             post(conversations::save_draft).layer(DefaultBodyLimit::max(MESSAGE_BODY_LIMIT)),
+        )
+        .route(
+            "/api/v1/conversations",
+            get(conversations::list_conversations),
         )
         .route(
             "/api/v1/conversations/{reference}",

@@ -45,6 +45,18 @@ pub struct ConversationView {
     pub messages: Vec<StoredMessage>,
 }
 
+/// One of a verified customer's conversations, for their list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConversationSummary {
+    pub reference: TicketRef,
+    /// `open`, `pending` or `solved`.
+    pub status: String,
+    /// RFC 3339 UTC.
+    pub created_at: String,
+    /// When the last customer or agent message was written (the handoff if none), RFC 3339.
+    pub last_message_at: String,
+}
+
 /// A message the customer adds, validated and redacted.
 #[derive(Debug)]
 pub struct NewMessage<'a> {
@@ -188,6 +200,43 @@ impl Storage {
             status,
             messages,
         }))
+    }
+
+    /// The conversations of the customer the site vouched for as `identity_id`, newest first
+    /// (at most `limit`).
+    pub async fn conversations_of(
+        &self,
+        site: &str,
+        identity_id: &str,
+        limit: u32,
+    ) -> Result<Vec<ConversationSummary>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT t.reference, t.status, t.created_at, \
+             COALESCE((SELECT MAX(m.created_at) FROM ticket_messages m \
+                       WHERE m.ticket_id = t.id AND m.author IN ('customer', 'agent')), \
+                      t.created_at) AS last_message_at \
+             FROM tickets t WHERE t.site = ? AND t.verified_identity_id = ? \
+             AND t.conversation_token_sha256 IS NOT NULL \
+             ORDER BY t.id DESC LIMIT ?",
+        )
+        .bind(site)
+        .bind(identity_id)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let reference: String = row.try_get("reference")?;
+                Ok(ConversationSummary {
+                    reference: reference
+                        .parse()
+                        .map_err(|_| StorageError::Corrupt(format!("reference {reference}")))?,
+                    status: row.try_get("status")?,
+                    created_at: row.try_get("created_at")?,
+                    last_message_at: row.try_get("last_message_at")?,
+                })
+            })
+            .collect()
     }
 
     /// Every message of a ticket, notes included, oldest first (for operators).

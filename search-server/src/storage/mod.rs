@@ -17,7 +17,9 @@ mod views;
 
 pub use admin::{ContentVersion, TOKEN_PREFIX};
 pub use agents::{Agent, FailedLogins, normalize_email};
-pub use conversations::{ConversationView, MessageOutcome, NewMessage, StoredMessage};
+pub use conversations::{
+    ConversationSummary, ConversationView, MessageOutcome, NewMessage, StoredMessage,
+};
 pub use drafts::{ClaimedDraft, DraftFields, DraftOutcome};
 pub use events::{EventBatch, EventKind, NewEvent, day_of};
 pub use inbox::{
@@ -220,6 +222,7 @@ impl Storage {
             idempotency_key,
             urgency: None,
             reply_by: None,
+            verified_identity: None,
             deliveries: Vec::new(),
             now,
         })

@@ -22,6 +22,8 @@ pub struct NewHandoff<'a> {
     pub urgency: Option<String>,
     /// RFC 3339 UTC.
     pub reply_by: Option<String>,
+    /// The customer's id when the host site's identity hash matched it.
+    pub verified_identity: Option<String>,
     /// Where the ticket goes: `(kind, target)`, one outbox row each.
     pub deliveries: Vec<(DeliveryKind, String)>,
     pub now: OffsetDateTime,
@@ -189,8 +191,9 @@ impl Storage {
         let token_sha256 = sha256_hex(self.conversation_token(&ticket.reference).as_bytes());
         let row = sqlx::query(
             "INSERT INTO tickets (reference, site, name, email, message, locale, transcript, \
-             summary, created_at, urgency, reply_by, status, conversation_token_sha256) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?) RETURNING id",
+             summary, created_at, urgency, reply_by, status, conversation_token_sha256, \
+             verified_identity_id) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?) RETURNING id",
         )
         .bind(ticket.reference.as_str())
         .bind(&ticket.site)
@@ -204,6 +207,7 @@ impl Storage {
         .bind(&ticket.urgency)
         .bind(&ticket.reply_by)
         .bind(&token_sha256)
+        .bind(&new.verified_identity)
         .fetch_one(&mut *tx)
         .await?;
         let ticket_id: i64 = row.try_get("id")?;
