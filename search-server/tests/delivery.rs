@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
+mod fixture;
+
 const SECRET: &str = "whsec_test_secret";
 
 /// A Python that can `import aiosmtpd`: `BATON_TEST_PYTHON` (set by `cargo xtask test`), else a
@@ -237,9 +239,8 @@ impl Receiver {
 
 /// The fixture knowledge base, with urgency tiers, support hours and a redaction pattern.
 fn content(dir: &Path) -> PathBuf {
-    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/content");
     let to = dir.join("content");
-    copy_dir(&from, &to);
+    fixture::copy_dir(&fixture::content_dir(), &to);
     let mut site = std::fs::read_to_string(to.join("site.toml")).expect("site.toml");
     site.push_str(
         r#"
@@ -267,19 +268,6 @@ reply_within = "1d"
     );
     std::fs::write(to.join("site.toml"), site).expect("write site.toml");
     to
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read_dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
 }
 
 /// A `baton serve` process.
