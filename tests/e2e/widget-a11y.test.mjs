@@ -107,6 +107,8 @@ scenario('the whole path works with the keyboard only', async ({ server, page })
   assert.equal(await focused(page), 'Send');
   await page.keyboard.press('Enter');
   await panel.getByText('Your reference is').waitFor();
+  // The form is gone; focus moves to the confirmation's heading on the next frame.
+  await page.waitForFunction(() => document.querySelector('baton-widget').shadowRoot.activeElement?.tagName === 'H2');
 
   // Escape closes and focus returns to the launcher.
   await page.keyboard.press('Escape');
