@@ -145,7 +145,10 @@ mod tests {
         let a = slots.take("10.0.0.1").expect("first");
         let _b = slots.take("10.0.0.1").expect("second");
         assert!(slots.take("10.0.0.1").is_none());
-        assert!(slots.take("10.0.0.2").is_some(), "other clients are not limited");
+        assert!(
+            slots.take("10.0.0.2").is_some(),
+            "other clients are not limited"
+        );
         drop(a);
         assert!(slots.take("10.0.0.1").is_some());
     }

@@ -100,9 +100,8 @@ pub enum ConversationEvent {
 impl ConversationEvent {
     pub fn cursor(&self) -> EventCursor {
         match self {
-            ConversationEvent::Message { cursor, .. } | ConversationEvent::Status { cursor, .. } => {
-                *cursor
-            }
+            ConversationEvent::Message { cursor, .. }
+            | ConversationEvent::Status { cursor, .. } => *cursor,
         }
     }
 }
@@ -292,7 +291,9 @@ impl Storage {
                 }
             };
             let event = if message_first {
-                let Some(message) = messages.next() else { break };
+                let Some(message) = messages.next() else {
+                    break;
+                };
                 cursor.message = message.id;
                 ConversationEvent::Message { cursor, message }
             } else {

@@ -450,7 +450,15 @@ impl Storage {
             .await?;
         let changed = done.rows_affected() == 1;
         if changed {
-            log_change(&mut tx, ticket_id, Some(agent_id), "status", status.as_str(), now).await?;
+            log_change(
+                &mut tx,
+                ticket_id,
+                Some(agent_id),
+                "status",
+                status.as_str(),
+                now,
+            )
+            .await?;
         }
         tx.commit().await?;
         if changed {

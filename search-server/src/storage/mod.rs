@@ -31,9 +31,7 @@ pub use inbox::{
 pub use outbox::{
     ClaimedDelivery, DeliveredMessage, DeliveryKind, NewHandoff, OutboxRow, OutboxState, unix_ms,
 };
-pub use satisfaction::{
-    NewSatisfaction, Satisfaction, SatisfactionOutcome, SatisfactionState,
-};
+pub use satisfaction::{NewSatisfaction, Satisfaction, SatisfactionOutcome, SatisfactionState};
 pub use surveys::StoredSurvey;
 
 use std::path::{Path, PathBuf};
