@@ -45,6 +45,10 @@ pub struct SiteInfo {
     /// Whether people answer now; absent when the site sets no support hours.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub support: Option<SupportNow>,
+    /// Whether handoffs need a verified identity (`[identity] required`): the widget asks the
+    /// customer to sign in on the site instead of showing a form the server would refuse.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub identity_required: bool,
 }
 
 /// The site's support hours as of the request.

@@ -29,6 +29,7 @@ mod flow;
 mod handoff;
 mod http;
 mod i18n;
+mod live;
 mod search;
 mod session;
 
