@@ -514,6 +514,18 @@ impl EventStream {
         }
     }
 
+    /// Whether the stream ends (at the server's end) before any further event.
+    fn ended(&mut self) -> bool {
+        loop {
+            let mut line = String::new();
+            match self.reader.read_line(&mut line) {
+                Ok(0) | Err(_) => return true,
+                Ok(_) if line.starts_with(':') || line.trim().is_empty() => {}
+                Ok(_) => return false,
+            }
+        }
+    }
+
     /// The next event (heartbeat comments skipped).
     fn next(&mut self) -> SseEvent {
         let (mut id, mut event, mut data) = (String::new(), String::new(), String::new());
@@ -544,7 +556,7 @@ impl EventStream {
 }
 
 #[test]
-fn an_agents_console_reply_reaches_the_stream_live_and_a_resume_repeats_nothing() {
+fn an_agents_console_reply_reaches_the_stream_live_a_resume_repeats_nothing_and_shutdown_ends_it() {
     let dir = tempfile::tempdir().expect("tempdir");
     let content = dir.path().join("content");
     fixture::copy_dir(&fixture::content_dir(), &content);
@@ -667,5 +679,16 @@ fn an_agents_console_reply_reaches_the_stream_live_and_a_resume_repeats_nothing(
         "{page}"
     );
     assert!(page.contains("said the issue was resolved"), "{page}");
-    drop(server);
+
+    // A graceful shutdown ends open streams instead of waiting for the browsers.
+    let mut open = EventStream::open(&events, None);
+    let mut server = server;
+    let stopped = Command::new("kill")
+        .args(["-TERM", &server.0.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(stopped.success());
+    assert!(open.ended(), "the stream ends on shutdown");
+    let status = server.0.wait().expect("baton exits");
+    assert!(status.success(), "baton stops cleanly: {status}");
 }
