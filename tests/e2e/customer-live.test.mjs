@@ -2,12 +2,13 @@
 // the widget; an agent (added with `baton agent add`) signs in to /agent, reads the summary and
 // transcript and replies; the reply appears live in the customer's open conversation, and with
 // the panel closed the launcher shows an unread badge; the customer answers, the agent solves,
-// the customer rates 5 with a comment, and the console's ticket view holds all of it. Then the
-// customer reopens in one click. axe-core finds nothing in the new widget states.
+// the customer rates 5 with a comment, and the console's ticket view and `baton ticket show`
+// hold all of it. Then the customer reopens in one click. axe-core finds nothing in the new
+// widget states.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { scenario, startsWith } from './harness.mjs';
+import { scenario, showTicket, startsWith } from './harness.mjs';
 import { DIALOG, expectNoAxeViolations, openPanel } from './widget-kit.mjs';
 
 const EMAIL = 'sam@nimbus.example';
@@ -147,4 +148,16 @@ scenario('a reply reaches the customer live, the badge counts it, the customer r
   assert.equal(await agent.locator('h1 .badge').innerText(), 'open');
   assert.match(await agent.locator('ul.changes').innerText(), /The customer set the status to open/);
   await agent.close();
+
+  // `baton ticket show` holds it too.
+  const ticket = await showTicket(server, reference);
+  assert.equal(ticket.status, 'open');
+  assert.deepEqual(ticket.messages.map((m) => [m.author, m.body]), [
+    ['agent', 'Please hold the reset button for 10 seconds.'],
+    ['agent', 'Did the light turn green?'],
+    ['customer', 'Yes, it is green now. Thank you!'],
+  ]);
+  assert.deepEqual(ticket.satisfaction.map((a) => [a.resolved, a.rating, a.comment]), [
+    [true, 5, 'Quick and kind <b>help</b>.'],
+  ]);
 });
