@@ -157,6 +157,12 @@ fn HandoffView(env: Env) -> impl IntoView {
             Status::Sent(reference, created_at, reply_by) => view! { <Confirmation env=env reference=reference created_at=created_at reply_by=reply_by closed=closed /> }.into_any(),
             _ if must_sign_in.get() => view! {
                 <div class="handoff">
+                    <button type="button" class="back-button" on:click=move |_| env.screen.set(Screen::Search)>
+                        <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true">
+                            <path d="M15 6l-6 6 6 6" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" />
+                        </svg>
+                        {t.back_to_help}
+                    </button>
                     <h2>{t.talk_to_person}</h2>
                     <div class="notice" role="alert" data-testid="sign-in-first"><span>{crate::i18n::live_messages(t.lang).sign_in_first}</span></div>
                 </div>
