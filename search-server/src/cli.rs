@@ -361,12 +361,25 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub delivery: DeliveryArgs,
     /// Event batches (`POST /api/v1/events`) one client address may send per minute.
-    #[arg(long, default_value_t = crate::http::events::DEFAULT_LIMITS.per_client_per_minute)]
+    #[arg(
+        long,
+        env = "BATON_EVENT_BATCHES_PER_CLIENT",
+        default_value_t = crate::http::events::DEFAULT_LIMITS.per_client_per_minute
+    )]
     pub event_batches_per_client_per_minute: u32,
     /// Seconds between runs of the job that deletes events older than `[insights]
     /// retention_days`.
-    #[arg(long, default_value_t = 3_600, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(
+        long,
+        env = "BATON_EVENTS_PURGE_INTERVAL_SECS",
+        default_value_t = 3_600,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
     pub events_purge_interval_secs: u64,
+    /// Serve Prometheus metrics at `GET /metrics` on this address (like 127.0.0.1:9464), a
+    /// listener of its own that the public port never answers; no metrics without it.
+    #[arg(long, env = "BATON_METRICS_LISTEN", value_name = "ADDR")]
+    pub metrics_listen: Option<String>,
 }
 
 /// How logs look.

@@ -252,6 +252,12 @@ impl Storage {
         Ok(u64::try_from(n).unwrap_or_default())
     }
 
+    /// Runs a trivial query: whether the database answers (for `GET /readyz`).
+    pub async fn ping(&self) -> Result<(), StorageError> {
+        sqlx::query("SELECT 1").fetch_one(&self.pool).await?;
+        Ok(())
+    }
+
     /// Writes pending article views, waits for running queries and closes every connection.
     pub async fn close(&self) {
         if let Err(e) = self.flush_views().await {

@@ -1,0 +1,290 @@
+//! What an operator relies on, with real `baton serve` processes: the Prometheus endpoint on
+//! its own listener, `GET /healthz` and `GET /readyz`.
+
+use std::io::{BufRead as _, BufReader};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use axum::http::StatusCode;
+use serde_json::Value;
+
+mod fixture;
+
+/// A child process killed (SIGKILL) when dropped.
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A running `baton serve` on the fixture knowledge base.
+struct Baton {
+    _process: Process,
+    url: String,
+    /// `http://ADDR/metrics`, when started with `--metrics-listen`.
+    metrics: Option<String>,
+}
+
+fn baton_serve(dir: &Path, data_dir: &Path, extra: &[&str]) -> Baton {
+    let log = std::fs::File::create(dir.join(format!(
+        "baton-{}.log",
+        data_dir.file_name().unwrap_or_default().to_string_lossy()
+    )))
+    .expect("log file");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .arg("serve")
+        .args(["--addr", "127.0.0.1:0"])
+        .arg("--data-dir")
+        .arg(data_dir)
+        .arg("--content-dir")
+        .arg(fixture::content_dir())
+        .arg("--widget-dir")
+        .arg(dir.join("no-widget"))
+        .args([
+            "--handoffs-per-client-per-minute",
+            "100000",
+            "--handoffs-per-site-per-minute",
+            "100000",
+        ])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(log))
+        .spawn()
+        .expect("baton starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let process = Process(child);
+    let mut lines = BufReader::new(stdout).lines();
+    let mut line = || lines.next().and_then(Result::ok).unwrap_or_default();
+    let first = line();
+    let url = first
+        .strip_prefix("baton listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+        .to_owned();
+    let metrics = extra.contains(&"--metrics-listen").then(|| {
+        let second = line();
+        second
+            .strip_prefix("baton metrics on ")
+            .unwrap_or_else(|| panic!("unexpected second line {second:?}"))
+            .to_owned()
+    });
+    Baton {
+        _process: process,
+        url,
+        metrics,
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .build()
+        .into()
+}
+
+fn get(url: &str) -> (u16, String) {
+    let mut response = agent().get(url).call().expect("baton answers");
+    let status = response.status().as_u16();
+    (
+        status,
+        response.body_mut().read_to_string().expect("text body"),
+    )
+}
+
+/// Posts a handoff; answers the status and the JSON answer.
+fn post_handoff(url: &str, message: &str, key: &str) -> (u16, Value) {
+    let mut response = agent()
+        .post(format!("{url}/api/v1/handoffs"))
+        .header("Idempotency-Key", key)
+        .send_json(fixture::handoff(message))
+        .expect("baton answers");
+    let status = response.status().as_u16();
+    (status, response.body_mut().read_json().expect("JSON"))
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port()
+}
+
+/// Waits (bounded) until `done`; fails the test naming `what` otherwise.
+fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The value of the sample `series` (name and labels exactly as rendered), if present.
+fn sample(text: &str, series: &str) -> Option<f64> {
+    text.lines().find_map(|l| {
+        l.strip_prefix(series)?
+            .strip_prefix(' ')?
+            .trim()
+            .parse()
+            .ok()
+    })
+}
+
+#[test]
+fn metrics_name_routes_not_paths_and_count_searches_handoffs_and_the_outbox() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A webhook nobody listens to: its outbox row stays pending after a failed attempt.
+    let hook = format!("http://127.0.0.1:{}/hook", free_port());
+    let baton = baton_serve(
+        dir.path(),
+        &dir.path().join("data"),
+        &[
+            "--metrics-listen",
+            "127.0.0.1:0",
+            "--webhook",
+            &hook,
+            "--webhook-secret",
+            "whsec_test",
+        ],
+    );
+    let metrics = baton.metrics.clone().expect("metrics address");
+    let url = &baton.url;
+
+    assert_eq!(get(&format!("{url}/api/v1/search?q=password")).0, 200);
+    let (status, _) = post_handoff(url, "I cannot sign in.", "metrics-1");
+    assert_eq!(status, 201);
+    for path in [
+        "/no/such/page-1",
+        "/no/such/page-2",
+        "/api/v1/articles/missing-1",
+        "/api/v1/articles/missing-2",
+    ] {
+        assert_eq!(get(&format!("{url}{path}")).0, 404, "{path}");
+    }
+    // Never on the public port.
+    assert_eq!(get(&format!("{url}/metrics")).0, 404);
+
+    let mut text = String::new();
+    wait_for(
+        "the failed webhook attempt to be counted",
+        Duration::from_secs(30),
+        || {
+            text = get(&metrics).1;
+            sample(
+                &text,
+                r#"baton_delivery_attempts_total{kind="webhook",outcome="failed"}"#,
+            ) == Some(1.0)
+        },
+    );
+    let count = |series: &str| sample(&text, series).unwrap_or_else(|| panic!("{series}\n{text}"));
+    assert_eq!(
+        count(
+            r#"baton_http_request_duration_seconds_count{method="GET",route="/api/v1/search",status="2xx"}"#
+        ),
+        1.0
+    );
+    assert_eq!(
+        count(
+            r#"baton_http_request_duration_seconds_count{method="POST",route="/api/v1/handoffs",status="2xx"}"#
+        ),
+        1.0
+    );
+    assert_eq!(
+        count(
+            r#"baton_http_request_duration_seconds_count{method="GET",route="unmatched",status="4xx"}"#
+        ),
+        3.0,
+        "two unknown pages and /metrics"
+    );
+    assert_eq!(
+        count(
+            r#"baton_http_request_duration_seconds_count{method="GET",route="/api/v1/articles/{slug}",status="4xx"}"#
+        ),
+        2.0
+    );
+    for raw in ["page-1", "page-2", "missing-1", "missing-2", "/no/such"] {
+        assert!(
+            !text.contains(raw),
+            "a raw path became a label: {raw}\n{text}"
+        );
+    }
+    assert!(text.contains(
+        r#"baton_http_request_duration_seconds_bucket{method="GET",route="/api/v1/search",status="2xx",le="10"} 1"#
+    ));
+    assert_eq!(
+        count(r#"baton_search_duration_seconds_count{locale="en"}"#),
+        1.0
+    );
+    assert_eq!(count(r#"baton_search_results_count{locale="en"}"#), 1.0);
+    assert!(count(r#"baton_search_results_sum{locale="en"}"#) >= 1.0);
+    assert_eq!(count("baton_handoffs_created_total"), 1.0);
+    assert_eq!(
+        count(r#"baton_outbox_rows{kind="webhook",state="pending"}"#),
+        1.0
+    );
+    assert_eq!(
+        count(r#"baton_outbox_rows{kind="webhook",state="dead"}"#),
+        0.0
+    );
+    assert_eq!(
+        count(r#"baton_outbox_rows{kind="email",state="pending"}"#),
+        0.0
+    );
+    assert_eq!(count("baton_index_builds_total"), 1.0);
+    assert!(count("baton_index_build_seconds") > 0.0);
+    assert_eq!(count(r#"baton_index_documents{locale="en"}"#), 3.0);
+    let (_, health) = get(&format!("{url}/healthz"));
+    let version = serde_json::from_str::<Value>(&health).expect("JSON")["content_version"]
+        .as_str()
+        .expect("version")
+        .to_owned();
+    assert_eq!(
+        count(&format!(r#"baton_index_info{{version="{version}"}}"#)),
+        1.0
+    );
+    assert_eq!(count("baton_sse_streams_open"), 0.0);
+    assert_eq!(count("baton_events_ingested_total"), 0.0);
+    assert!(count("process_resident_memory_bytes") > 1_000_000.0);
+    assert!(count("process_open_fds") > 3.0);
+    for family in [
+        "# TYPE baton_http_request_duration_seconds histogram",
+        "# TYPE baton_search_duration_seconds histogram",
+        "# TYPE baton_handoffs_created_total counter",
+        "# TYPE baton_outbox_rows gauge",
+    ] {
+        assert!(text.contains(family), "{family}\n{text}");
+    }
+}
+
+#[test]
+fn without_metrics_listen_no_metrics_are_served() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let baton = baton_serve(dir.path(), &dir.path().join("data"), &[]);
+    assert!(baton.metrics.is_none());
+    assert_eq!(get(&format!("{}/metrics", baton.url)).0, 404);
+}
+
+#[tokio::test]
+async fn healthz_answers_while_up_and_readyz_only_while_the_database_answers() {
+    let app = fixture::TestApp::start().await;
+    let health = app.get("/healthz").await;
+    assert_eq!(health.status, StatusCode::OK);
+    assert_eq!(health.json()["status"], "ok");
+
+    let ready = app.get("/readyz").await;
+    assert_eq!(ready.status, StatusCode::OK);
+    let json = ready.json();
+    assert_eq!(json["status"], "ready");
+    assert_eq!(json["documents"], 3, "published articles, drafts left out");
+    assert_eq!(json["content_version"], health.json()["content_version"]);
+
+    app.storage.close().await;
+    let not_ready = app.get("/readyz").await;
+    assert_eq!(not_ready.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(not_ready.error_code(), "not_ready");
+    assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
+}
