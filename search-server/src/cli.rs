@@ -61,6 +61,26 @@ pub enum Command {
     /// Reports from the widget's events, for editors in the terminal.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Copy the database to a file while `baton serve` keeps running.
+    ///
+    /// The copy is consistent as of one moment (SQLite `VACUUM INTO`), checked with
+    /// `PRAGMA integrity_check` before it takes its name, and never replaces an existing file
+    /// without --force. Restore: stop `baton serve`, put the copy in place as
+    /// `<data-dir>/baton.sqlite3`, start it (docs/operations.md).
+    Backup(BackupArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The file to write.
+    #[arg(long, value_name = "FILE")]
+    pub to: PathBuf,
+    /// Replace FILE if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Folder of the database, as given to `baton serve`.
+    #[arg(long, env = "BATON_DATA_DIR", default_value = "baton-data")]
+    pub data_dir: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

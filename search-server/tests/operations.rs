@@ -1,14 +1,20 @@
 //! What an operator relies on, with real `baton serve` processes: the Prometheus endpoint on
-//! its own listener, `GET /healthz` and `GET /readyz`.
+//! its own listener, `GET /healthz` and `GET /readyz`, and online backups taken during
+//! handoffs and restored.
 
+use std::collections::BTreeSet;
 use std::io::{BufRead as _, BufReader};
 use std::net::TcpListener;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 use serde_json::Value;
+use sqlx::Connection as _;
+use tempfile::TempDir;
 
 mod fixture;
 
@@ -287,4 +293,168 @@ async fn healthz_answers_while_up_and_readyz_only_while_the_database_answers() {
     assert_eq!(not_ready.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(not_ready.error_code(), "not_ready");
     assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
+}
+
+/// Runs `baton backup` and answers (success, stdout, stderr).
+fn run_backup(data_dir: &Path, to: &Path, force: bool) -> (bool, String, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_baton"));
+    command
+        .arg("backup")
+        .arg("--to")
+        .arg(to)
+        .arg("--data-dir")
+        .arg(data_dir);
+    if force {
+        command.arg("--force");
+    }
+    let out = command.output().expect("baton backup runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `PRAGMA integrity_check` and every ticket reference of a database file.
+async fn read_copy(path: &Path) -> (Vec<String>, BTreeSet<String>) {
+    let url = format!("sqlite://{}?mode=ro", path.display());
+    let mut conn = sqlx::SqliteConnection::connect(&url)
+        .await
+        .expect("the copy opens");
+    let integrity: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_all(&mut conn)
+        .await
+        .expect("integrity_check");
+    let references: Vec<String> = sqlx::query_scalar("SELECT reference FROM tickets")
+        .fetch_all(&mut conn)
+        .await
+        .expect("tickets");
+    conn.close().await.expect("close");
+    (integrity, references.into_iter().collect())
+}
+
+/// An acknowledged handoff: its reference and conversation token.
+type Acknowledged = Arc<Mutex<Vec<(String, String)>>>;
+
+#[test]
+fn a_backup_during_handoffs_holds_every_acknowledged_ticket_and_restores() {
+    let dir: TempDir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let baton = baton_serve(dir.path(), &data, &[]);
+
+    // Four clients hand off until told to stop (at most 150 each).
+    let acknowledged: Acknowledged = Arc::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let clients: Vec<_> = (0..4)
+        .map(|client| {
+            let url = baton.url.clone();
+            let acknowledged = Arc::clone(&acknowledged);
+            let stop = Arc::clone(&stop);
+            std::thread::spawn(move || {
+                for n in 0..150 {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let (status, json) = post_handoff(
+                        &url,
+                        &format!("Help {client}/{n}"),
+                        &format!("k-{client}-{n}"),
+                    );
+                    assert_eq!(status, 201, "{json}");
+                    let reference = json["reference"].as_str().expect("reference").to_owned();
+                    let token = json["conversation_token"]
+                        .as_str()
+                        .expect("token")
+                        .to_owned();
+                    acknowledged.lock().expect("lock").push((reference, token));
+                }
+            })
+        })
+        .collect();
+    let acked = || acknowledged.lock().expect("lock").len();
+    wait_for("the first handoffs", Duration::from_secs(60), || {
+        acked() >= 20
+    });
+
+    let copy = dir.path().join("backups/baton-copy.sqlite3");
+    std::fs::create_dir_all(copy.parent().expect("parent")).expect("backups dir");
+    let before: Vec<(String, String)> = acknowledged.lock().expect("lock").clone();
+    let (ok, stdout, stderr) = run_backup(&data, &copy, false);
+    assert!(ok, "{stderr}");
+    assert!(stdout.starts_with("backed up "), "{stdout}");
+    assert!(stdout.contains("integrity ok"), "{stdout}");
+    stop.store(true, Ordering::SeqCst);
+    for client in clients {
+        client.join().expect("client");
+    }
+
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let (integrity, in_copy) = runtime.block_on(read_copy(&copy));
+    assert_eq!(integrity, ["ok"]);
+    for (reference, _) in &before {
+        assert!(
+            in_copy.contains(reference),
+            "{reference} is not in the backup"
+        );
+    }
+    let all: BTreeSet<String> = acknowledged
+        .lock()
+        .expect("lock")
+        .iter()
+        .map(|(r, _)| r.clone())
+        .collect();
+    assert!(in_copy.is_subset(&all), "the copy holds only real tickets");
+
+    // No file is ever replaced without --force.
+    let (ok, _, stderr) = run_backup(&data, &copy, false);
+    assert!(!ok);
+    assert!(stderr.contains("exists already; add --force"), "{stderr}");
+    let (integrity, still) = runtime.block_on(read_copy(&copy));
+    assert_eq!(
+        (integrity, still.len()),
+        (vec!["ok".to_owned()], in_copy.len())
+    );
+    let forced = dir.path().join("backups/forced.sqlite3");
+    std::fs::write(&forced, b"an old file").expect("old file");
+    let (ok, _, stderr) = run_backup(&data, &forced, true);
+    assert!(ok, "{stderr}");
+    assert_eq!(runtime.block_on(read_copy(&forced)).1, all);
+    let leftovers: Vec<PathBuf> = std::fs::read_dir(dir.path().join("backups"))
+        .expect("list")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert_eq!(leftovers.len(), 2, "no temporary files: {leftovers:?}");
+    drop(baton);
+
+    // Restore as the guide says: the copy becomes the database of a stopped server.
+    let restored = dir.path().join("restored");
+    std::fs::create_dir_all(&restored).expect("restored dir");
+    std::fs::copy(&copy, restored.join("baton.sqlite3")).expect("put the copy in place");
+    let baton = baton_serve(dir.path(), &restored, &[]);
+    assert_eq!(get(&format!("{}/readyz", baton.url)).0, 200);
+    let (reference, token) = &before[0];
+    let mut response = agent()
+        .get(format!("{}/api/v1/conversations/{reference}", baton.url))
+        .header("Authorization", &format!("Bearer {token}"))
+        .call()
+        .expect("baton answers");
+    assert_eq!(
+        response.status().as_u16(),
+        200,
+        "the customer's link works after a restore: {}",
+        response.body_mut().read_to_string().unwrap_or_default()
+    );
+}
+
+#[test]
+fn a_backup_needs_a_database() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (ok, _, stderr) = run_backup(
+        &dir.path().join("nothing"),
+        &dir.path().join("copy.sqlite3"),
+        false,
+    );
+    assert!(!ok);
+    assert!(stderr.contains("no database at"), "{stderr}");
+    assert!(!dir.path().join("copy.sqlite3").exists());
 }

@@ -6,6 +6,7 @@
 
 mod admin;
 mod agents;
+mod backup;
 mod conversations;
 mod drafts;
 mod events;
@@ -17,6 +18,7 @@ mod views;
 
 pub use admin::{ContentVersion, TOKEN_PREFIX};
 pub use agents::{Agent, FailedLogins, normalize_email};
+pub use backup::{BackupError, BackupReport, backup};
 pub use conversations::{
     ConversationSummary, ConversationView, MessageOutcome, NewMessage, StoredMessage,
 };
