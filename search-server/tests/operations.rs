@@ -383,6 +383,12 @@ fn a_backup_during_handoffs_holds_every_acknowledged_ticket_and_restores() {
     assert!(ok, "{stderr}");
     assert!(stdout.starts_with("backed up "), "{stdout}");
     assert!(stdout.contains("integrity ok"), "{stdout}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&copy).expect("copy").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "only the owner reads a backup");
+    }
     stop.store(true, Ordering::SeqCst);
     for client in clients {
         client.join().expect("client");

@@ -98,6 +98,7 @@ async fn copy_and_check(source: &Path, copy: &Path) -> Result<BackupReport, Back
         .execute(&mut conn)
         .await?;
     conn.close().await?;
+    private(copy)?;
 
     let mut conn = SqliteConnectOptions::new()
         .filename(copy)
@@ -146,6 +147,24 @@ async fn check(conn: &mut SqliteConnection) -> Result<BackupReport, BackupError>
         tickets: u64::try_from(tickets).unwrap_or(0),
         schema_version,
     })
+}
+
+/// Readable by its owner only, like the database: it holds customers' messages and the key
+/// conversation tokens derive from.
+fn private(path: &Path) -> Result<(), BackupError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(
+            |source| BackupError::Io {
+                path: path.to_owned(),
+                source,
+            },
+        )?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 /// `.NAME.partial` next to `to`.
