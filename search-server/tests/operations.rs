@@ -1,6 +1,6 @@
 //! What an operator relies on, with real `baton serve` processes: the Prometheus endpoint on
-//! its own listener, `GET /healthz` and `GET /readyz`, and online backups taken during
-//! handoffs and restored.
+//! its own listener, `GET /healthz` and `GET /readyz`, online backups taken during handoffs
+//! and restored, and a guide (docs/operations.md) that names every option and metric.
 
 use std::collections::BTreeSet;
 use std::io::{BufRead as _, BufReader};
@@ -463,4 +463,121 @@ fn a_backup_needs_a_database() {
     assert!(!ok);
     assert!(stderr.contains("no database at"), "{stderr}");
     assert!(!dir.path().join("copy.sqlite3").exists());
+}
+
+fn doc(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../docs")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn the_operations_guide_names_every_serve_option_and_its_variable() {
+    use clap::CommandFactory as _;
+    let guide = doc("operations.md");
+    let cli = baton_server::cli::Cli::command();
+    let serve = cli.find_subcommand("serve").expect("serve");
+    let mut missing = Vec::new();
+    for arg in serve.get_arguments() {
+        let Some(long) = arg.get_long() else { continue };
+        if long == "help" {
+            continue;
+        }
+        if !guide.contains(&format!("`--{long}`")) {
+            missing.push(format!("--{long}"));
+        }
+        if let Some(env) = arg.get_env()
+            && !guide.contains(&format!("`{}`", env.to_string_lossy()))
+        {
+            missing.push(env.to_string_lossy().into_owned());
+        }
+    }
+    assert!(missing.is_empty(), "not in docs/operations.md: {missing:?}");
+}
+
+#[test]
+fn the_operations_guide_explains_every_metric() {
+    let guide = doc("operations.md");
+    let missing: Vec<&str> = baton_server::telemetry::ALL
+        .iter()
+        .copied()
+        .filter(|name| !guide.contains(&format!("| `{name}` |")))
+        .collect();
+    assert!(missing.is_empty(), "not in the metrics table: {missing:?}");
+}
+
+/// The key names a `deny_unknown_fields` table accepts, from the error for an unknown key.
+fn accepted_keys(config: &toml::Table, path: &[&str]) -> Vec<String> {
+    let mut probed = config.clone();
+    let mut table = &mut probed;
+    for key in path {
+        let value = table.get_mut(*key).expect("documented table");
+        table = match value {
+            toml::Value::Table(t) => t,
+            toml::Value::Array(a) => a
+                .first_mut()
+                .and_then(toml::Value::as_table_mut)
+                .expect("documented array of tables"),
+            other => panic!("{key} is not a table: {other}"),
+        };
+    }
+    table.insert("zz_probe".into(), toml::Value::Integer(1));
+    let text = toml::to_string(&probed).expect("serialize");
+    let error = toml::from_str::<baton_server::config::SiteConfig>(&text)
+        .expect_err("an unknown key is refused")
+        .to_string();
+    let expected = error
+        .split_once("expected")
+        .unwrap_or_else(|| panic!("{error}"))
+        .1;
+    expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn the_content_guide_shows_every_site_toml_key() {
+    let guide = doc("content.md");
+    let example = guide
+        .split_once("## `site.toml`")
+        .and_then(|(_, rest)| rest.split_once("```toml\n"))
+        .and_then(|(_, rest)| rest.split_once("```"))
+        .expect("a TOML example after ## `site.toml`")
+        .0;
+    toml::from_str::<baton_server::config::SiteConfig>(example)
+        .unwrap_or_else(|e| panic!("the documented site.toml does not load: {e}"));
+    let config: toml::Table = toml::from_str(example).expect("TOML");
+    let mut missing = Vec::new();
+    for path in [
+        &[][..],
+        &["support_hours"],
+        &["urgency"],
+        &["handoff"],
+        &["privacy"],
+        &["insights"],
+        &["identity"],
+        &["announcements"],
+    ] {
+        let mut documented = config.clone();
+        for key in path {
+            documented = match documented.get(*key).expect("documented") {
+                toml::Value::Table(t) => t.clone(),
+                toml::Value::Array(a) => a[0].as_table().expect("table").clone(),
+                _ => unreachable!(),
+            };
+        }
+        for key in accepted_keys(&config, path) {
+            if !documented.contains_key(&key) {
+                missing.push(format!("{}.{key}", path.join(".")));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "not in the site.toml example of docs/content.md: {missing:?}"
+    );
 }
