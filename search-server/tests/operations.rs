@@ -141,7 +141,7 @@ fn sample(text: &str, series: &str) -> Option<f64> {
 }
 
 #[test]
-fn metrics_name_routes_not_paths_and_count_searches_handoffs_and_the_outbox() {
+fn metrics_name_routes_not_paths_and_count_searches_handoffs_events_and_the_outbox() {
     let dir = tempfile::tempdir().expect("tempdir");
     // A webhook nobody listens to: its outbox row stays pending after a failed attempt.
     let hook = format!("http://127.0.0.1:{}/hook", free_port());
@@ -173,6 +173,25 @@ fn metrics_name_routes_not_paths_and_count_searches_handoffs_and_the_outbox() {
     }
     // Never on the public port.
     assert_eq!(get(&format!("{url}/metrics")).0, 404);
+    let at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis();
+    for (events, status) in [
+        (
+            serde_json::json!([{"kind": "widget_opened", "at": at}, {"kind": "handoff_started", "at": at}]),
+            202,
+        ),
+        (serde_json::json!([{"kind": "no_such_kind", "at": at}]), 400),
+    ] {
+        let response = agent()
+            .post(format!("{url}/api/v1/events"))
+            .send_json(serde_json::json!({
+                "site": "acme", "session": "s-0123456789", "locale": "en", "events": events
+            }))
+            .expect("baton answers");
+        assert_eq!(response.status().as_u16(), status);
+    }
 
     let mut text = String::new();
     wait_for(
@@ -253,7 +272,11 @@ fn metrics_name_routes_not_paths_and_count_searches_handoffs_and_the_outbox() {
         1.0
     );
     assert_eq!(count("baton_sse_streams_open"), 0.0);
-    assert_eq!(count("baton_events_ingested_total"), 0.0);
+    assert_eq!(count("baton_events_ingested_total"), 2.0);
+    assert_eq!(
+        count(r#"baton_event_batches_rejected_total{reason="invalid_event"}"#),
+        1.0
+    );
     assert!(count("process_resident_memory_bytes") > 1_000_000.0);
     assert!(count("process_open_fds") > 3.0);
     for family in [
