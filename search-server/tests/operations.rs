@@ -199,10 +199,12 @@ fn metrics_name_routes_not_paths_and_count_searches_handoffs_events_and_the_outb
         Duration::from_secs(30),
         || {
             text = get(&metrics).1;
+            // At least one: a slow machine may already have retried.
             sample(
                 &text,
                 r#"baton_delivery_attempts_total{kind="webhook",outcome="failed"}"#,
-            ) == Some(1.0)
+            )
+            .is_some_and(|n| n >= 1.0)
         },
     );
     let count = |series: &str| sample(&text, series).unwrap_or_else(|| panic!("{series}\n{text}"));
