@@ -255,6 +255,8 @@ struct Stream {
     last: Option<String>,
     first: bool,
     stop: tokio::sync::watch::Receiver<bool>,
+    /// Counted in the open-streams gauge until the stream ends or the client goes away.
+    _open: crate::telemetry::OpenStream,
 }
 
 /// `GET /agent/events`: an `inbox` event (its data and id: the inbox mark) whenever the
@@ -283,6 +285,7 @@ pub async fn events(State(state): State<AppState>, headers: HeaderMap) -> Respon
         last,
         first: true,
         stop: shutdown().subscribe(),
+        _open: crate::telemetry::OpenStream::new(),
     };
     let stream = futures_util::stream::unfold(start, |mut s| async move {
         loop {
