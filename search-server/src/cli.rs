@@ -61,6 +61,26 @@ pub enum Command {
     /// Reports from the widget's events, for editors in the terminal.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Copy the database to a file while `baton serve` keeps running.
+    ///
+    /// The copy is consistent as of one moment (SQLite `VACUUM INTO`), checked with
+    /// `PRAGMA integrity_check` before it takes its name, and never replaces an existing file
+    /// without --force. Restore: stop `baton serve`, put the copy in place as
+    /// `<data-dir>/baton.sqlite3`, start it (docs/operations.md).
+    Backup(BackupArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The file to write.
+    #[arg(long, value_name = "FILE")]
+    pub to: PathBuf,
+    /// Replace FILE if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Folder of the database, as given to `baton serve`.
+    #[arg(long, env = "BATON_DATA_DIR", default_value = "baton-data")]
+    pub data_dir: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -361,12 +381,25 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub delivery: DeliveryArgs,
     /// Event batches (`POST /api/v1/events`) one client address may send per minute.
-    #[arg(long, default_value_t = crate::http::events::DEFAULT_LIMITS.per_client_per_minute)]
+    #[arg(
+        long,
+        env = "BATON_EVENT_BATCHES_PER_CLIENT",
+        default_value_t = crate::http::events::DEFAULT_LIMITS.per_client_per_minute
+    )]
     pub event_batches_per_client_per_minute: u32,
     /// Seconds between runs of the job that deletes events older than `[insights]
     /// retention_days`.
-    #[arg(long, default_value_t = 3_600, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(
+        long,
+        env = "BATON_EVENTS_PURGE_INTERVAL_SECS",
+        default_value_t = 3_600,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
     pub events_purge_interval_secs: u64,
+    /// Serve Prometheus metrics at `GET /metrics` on this address (like 127.0.0.1:9464), a
+    /// listener of its own that the public port never answers; no metrics without it.
+    #[arg(long, env = "BATON_METRICS_LISTEN", value_name = "ADDR")]
+    pub metrics_listen: Option<String>,
 }
 
 /// How logs look.

@@ -24,7 +24,9 @@ pub struct Knowledge {
 impl Knowledge {
     /// Builds the search index for a library (every locale) and its redactor.
     pub fn build(library: Library) -> Result<Knowledge, SearchError> {
+        let started = std::time::Instant::now();
         let index = SearchIndex::build(&library)?;
+        crate::telemetry::index_built(started.elapsed());
         let redactor = Redactor::new(&library.site.privacy.redact);
         Ok(Knowledge {
             library,

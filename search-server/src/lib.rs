@@ -16,6 +16,7 @@
 //! - [`sla`]: the promised reply time, counted in support hours.
 //! - [`delivery`]: the outbox worker: email over SMTP and signed webhooks.
 //! - [`http`]: the only module that knows axum.
+//! - [`telemetry`]: Prometheus metrics: names, recording, the `/metrics` text.
 //! - [`diagnostic`]: errors that point at a place in a file.
 
 pub mod cli;
@@ -33,3 +34,4 @@ pub mod privacy;
 pub mod search;
 pub mod sla;
 pub mod storage;
+pub mod telemetry;

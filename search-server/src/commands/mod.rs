@@ -2,6 +2,7 @@
 
 mod admin_token;
 mod agent;
+mod backup;
 mod check;
 mod eval;
 mod flow;
@@ -14,6 +15,7 @@ mod watch;
 
 pub use admin_token::admin_token;
 pub use agent::agent;
+pub use backup::backup;
 pub use check::check;
 pub use eval::eval;
 pub use flow::flow;
@@ -38,5 +40,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Flow(command) => flow(command).await,
         Command::Agent(command) => agent(command).await,
         Command::Report(command) => report(command).await,
+        Command::Backup(args) => backup(&args).await,
     }
 }

@@ -19,6 +19,13 @@ use crate::storage::Storage;
 /// `baton serve`: loads content, builds the index, opens storage, serves until a signal.
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     init_logging(&args.log_level, args.log_format)?;
+    // Installed first, so that the first index build is measured too.
+    let metrics = match &args.metrics_listen {
+        Some(_) => Some(
+            crate::telemetry::install_recorder().context("cannot set up the metrics recorder")?,
+        ),
+        None => None,
+    };
 
     let (files, checked) = Library::read_and_check(&args.content_dir);
     for d in checked.diagnostics.iter().filter(|d| !d.is_error()) {
@@ -84,12 +91,42 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let addr = listener
         .local_addr()
         .context("cannot read the bound address")?;
+    let metrics_listener = match (&args.metrics_listen, metrics) {
+        (Some(metrics_addr), Some(handle)) => {
+            let listener = tokio::net::TcpListener::bind(metrics_addr)
+                .await
+                .with_context(|| format!("cannot listen for metrics on {metrics_addr}"))?;
+            let router = crate::http::metrics::router(crate::http::metrics::MetricsState {
+                handle: handle.clone(),
+                storage: storage.clone(),
+                knowledge: Arc::clone(&state.knowledge),
+            });
+            Some((listener, router, handle))
+        }
+        _ => None,
+    };
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "baton listening on http://{addr}")?;
+        if let Some((listener, _, _)) = &metrics_listener {
+            let metrics_addr = listener
+                .local_addr()
+                .context("cannot read the metrics address")?;
+            writeln!(out, "baton metrics on http://{metrics_addr}/metrics")?;
+            tracing::info!(%metrics_addr, "serving metrics");
+        }
         out.flush()?;
     }
     tracing::info!(%addr, "listening");
+    let metrics_server = metrics_listener.map(|(listener, router, handle)| {
+        let upkeep = crate::http::metrics::spawn_upkeep(handle);
+        tokio::spawn(async move {
+            let _upkeep = AbortOnDrop(upkeep);
+            if let Err(e) = axum::serve(listener, router).await {
+                tracing::error!(error = %e, "the metrics listener stopped");
+            }
+        })
+    });
     let _watcher = if args.watch {
         Some(super::watch::start(
             state.clone(),
@@ -125,6 +162,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     worker.abort();
     follow_up.abort();
     retention.abort();
+    if let Some(metrics_server) = metrics_server {
+        metrics_server.abort();
+    }
     storage.close().await;
     tracing::info!("stopped");
     Ok(())
@@ -187,14 +227,25 @@ fn delivery_config(args: &DeliveryArgs) -> anyhow::Result<DeliveryConfig> {
 fn init_logging(filter: &str, format: LogFormat) -> anyhow::Result<()> {
     let filter =
         EnvFilter::try_new(filter).with_context(|| format!("invalid --log-level '{filter}'"))?;
+    // Colours only for a person at a terminal, never into journald or a log file.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     let result = match format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),
     };
     result.map_err(|e| anyhow::anyhow!("cannot set up logging: {e}"))
+}
+
+/// Aborts a background task when the task that owns it ends.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -148,6 +148,8 @@ pub async fn deliver_one(storage: &Storage, config: &DeliveryConfig, delivery: C
             None => Err("no webhook secret is configured (--webhook-secret)".to_owned()),
         },
     };
+    let dead = result.is_err() && delivery.attempt >= i64::from(config.max_attempts);
+    crate::telemetry::delivery_attempt(delivery.kind.as_str(), result.is_ok(), dead);
     let recorded = match &result {
         Ok(()) => {
             tracing::info!(

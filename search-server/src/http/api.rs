@@ -27,11 +27,53 @@ pub struct Health {
     pub content_version: String,
 }
 
+/// `GET /healthz`: the process is up and answering (for liveness probes).
 pub async fn healthz(State(state): State<AppState>) -> Json<Health> {
     Json(Health {
         status: "ok",
         content_version: state.knowledge.current().library.version.clone(),
     })
+}
+
+/// How long `GET /readyz` waits for the database before answering not ready.
+pub const READY_DATABASE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+#[derive(Debug, Serialize)]
+pub struct Readiness {
+    pub status: &'static str,
+    pub content_version: String,
+    /// Articles in the served index, every locale.
+    pub documents: usize,
+}
+
+/// `GET /readyz`: the search index is loaded (it is built before the socket is bound, and a
+/// publish swaps in a complete one) and the database answers within
+/// [`READY_DATABASE_TIMEOUT`]; else `503 not_ready`, so a load balancer sends traffic elsewhere.
+pub async fn readyz(State(state): State<AppState>) -> Result<Json<Readiness>, ApiError> {
+    let database = tokio::time::timeout(READY_DATABASE_TIMEOUT, state.storage.ping()).await;
+    let problem = match database {
+        Ok(Ok(())) => None,
+        Ok(Err(e)) => Some(format!("The database does not answer: {e}")),
+        Err(_) => Some(format!(
+            "The database did not answer within {} s.",
+            READY_DATABASE_TIMEOUT.as_secs()
+        )),
+    };
+    if let Some(message) = problem {
+        tracing::warn!(%message, "not ready");
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not_ready",
+            message,
+        ));
+    }
+    let knowledge = state.knowledge.current();
+    let library = &knowledge.library;
+    Ok(Json(Readiness {
+        status: "ready",
+        content_version: library.version.clone(),
+        documents: library.locales().map(|l| library.articles(l).count()).sum(),
+    }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -100,6 +142,7 @@ pub async fn search(
         category: params.category.as_deref(),
         tags: &tags,
     };
+    let started = std::time::Instant::now();
     let mut found: SearchResponse = knowledge
         .index
         .search(library, locale, &request)
@@ -108,6 +151,7 @@ pub async fn search(
     if request.category.is_none_or(|c| c.trim().is_empty()) && tags.is_empty() {
         found.flows = crate::search::flows::search(library, locale, &found.query);
     }
+    crate::telemetry::search(locale, found.total, started.elapsed());
     Ok(super::admin::with_version(&library.version, Json(found)))
 }
 
@@ -269,6 +313,7 @@ pub async fn create_handoff(
     let status = match &outcome {
         HandoffOutcome::Created(t) => {
             tracing::info!(reference = %t.reference, site = %t.site, "ticket stored");
+            crate::telemetry::handoff_created();
             StatusCode::CREATED
         }
         HandoffOutcome::Replayed(_) => StatusCode::OK,

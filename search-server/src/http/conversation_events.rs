@@ -66,6 +66,8 @@ struct Stream {
     stop: tokio::sync::watch::Receiver<bool>,
     /// Given back when the stream ends.
     _slot: Slot,
+    /// Counted in the open-streams gauge until the stream ends.
+    _open: crate::telemetry::OpenStream,
 }
 
 fn to_sse(event: &ConversationEvent) -> Event {
@@ -155,6 +157,7 @@ pub async fn events(
         changes,
         stop: crate::live::closing(),
         _slot: slot,
+        _open: crate::telemetry::OpenStream::new(),
     };
     let stream = futures_util::stream::unfold(start, |mut s| async move {
         loop {

@@ -302,10 +302,12 @@ pub async fn create_events(
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Response, ApiError> {
     let now = OffsetDateTime::now_utc();
-    let batch = check_batch(&body, now)?;
+    let batch =
+        check_batch(&body, now).inspect_err(|e| crate::telemetry::event_batch_rejected(e.code))?;
     let knowledge = state.knowledge.current();
     let site = &knowledge.library.site;
     if batch.site != site.id {
+        crate::telemetry::event_batch_rejected("unknown_site");
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
             "unknown_site",
@@ -316,6 +318,7 @@ pub async fn create_events(
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map_or_else(|| "local".to_owned(), |c| c.0.ip().to_string());
     if let Err(refused) = state.events.check(&format!("{client} {}", batch.site)) {
+        crate::telemetry::event_batch_rejected("rate_limited");
         return Ok(rate_limited(refused));
     }
     let locale = site.resolve_locale(batch.locale.as_deref());
@@ -332,6 +335,7 @@ pub async fn create_events(
         )
         .await
         .map_err(|e| ApiError::internal(&e))?;
+    crate::telemetry::events_ingested(batch.events.len());
     Ok((
         StatusCode::ACCEPTED,
         Json(serde_json::json!({ "stored": batch.events.len() })),

@@ -12,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod flows;
 pub mod identity;
+pub mod metrics;
 pub mod rate_limit;
 pub mod widget;
 
@@ -89,6 +90,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/", get(widget::root))
         .route("/healthz", get(api::healthz))
+        .route("/readyz", get(api::readyz))
         .route("/api/v1/site", get(api::site))
         .route("/api/v1/search", get(api::search))
         .route("/api/v1/suggestions", get(api::suggestions))
@@ -143,6 +145,7 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(CompressionLayer::new())
         .layer(cors)
+        .layer(axum::middleware::from_fn(metrics::track_requests))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

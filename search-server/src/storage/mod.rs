@@ -6,6 +6,7 @@
 
 mod admin;
 mod agents;
+mod backup;
 mod conversations;
 mod drafts;
 mod events;
@@ -18,6 +19,7 @@ mod views;
 
 pub use admin::{ContentVersion, TOKEN_PREFIX};
 pub use agents::{Agent, FailedLogins, normalize_email};
+pub use backup::{BackupError, BackupReport, backup};
 pub use conversations::{
     ConversationEvent, ConversationSummary, ConversationView, EventCursor, MessageOutcome,
     NewMessage, StoredMessage,
@@ -274,6 +276,12 @@ impl Storage {
             .await?;
         let n: i64 = row.try_get("n")?;
         Ok(u64::try_from(n).unwrap_or_default())
+    }
+
+    /// Runs a trivial query: whether the database answers (for `GET /readyz`).
+    pub async fn ping(&self) -> Result<(), StorageError> {
+        sqlx::query("SELECT 1").fetch_one(&self.pool).await?;
+        Ok(())
     }
 
     /// Writes pending article views, waits for running queries and closes every connection.

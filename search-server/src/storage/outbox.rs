@@ -436,6 +436,44 @@ impl Storage {
         .await?;
         Ok(done.rows_affected() == 1)
     }
+
+    /// How many rows wait (`pending`) or were given up (`dead`), for every kind and both
+    /// states, zeros included. Reads only the `outbox_due` index, not the delivered rows.
+    pub async fn outbox_backlog(
+        &self,
+    ) -> Result<Vec<(DeliveryKind, OutboxState, u64)>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT kind, state, COUNT(*) AS n FROM outbox \
+             WHERE state IN ('pending', 'dead') GROUP BY kind, state",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut counted = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let kind: String = row.try_get("kind")?;
+            let state: String = row.try_get("state")?;
+            let n: i64 = row.try_get("n")?;
+            let state = OutboxState::parse(&state)
+                .ok_or_else(|| StorageError::Corrupt(format!("outbox state {state:?}")))?;
+            counted.push((
+                DeliveryKind::parse(&kind)?,
+                state,
+                u64::try_from(n).unwrap_or(0),
+            ));
+        }
+        let mut backlog = Vec::with_capacity(4);
+        for kind in [DeliveryKind::Email, DeliveryKind::Webhook] {
+            for state in [OutboxState::Pending, OutboxState::Dead] {
+                let n = counted
+                    .iter()
+                    .filter(|(k, s, _)| *k == kind && *s == state)
+                    .map(|(_, _, n)| n)
+                    .sum();
+                backlog.push((kind, state, n));
+            }
+        }
+        Ok(backlog)
+    }
 }
 
 /// One outbox row to write, pending and due now.

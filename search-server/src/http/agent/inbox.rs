@@ -247,6 +247,8 @@ struct Stream {
     stop: tokio::sync::watch::Receiver<bool>,
     /// Given back when the stream ends.
     _slot: crate::live::Slot,
+    /// Counted in the open-streams gauge until the stream ends or the client goes away.
+    _open: crate::telemetry::OpenStream,
 }
 
 /// `GET /agent/events`: an `inbox` event (its data and id: the inbox mark) whenever the
@@ -290,6 +292,7 @@ pub async fn events(
         first: true,
         stop: crate::live::closing(),
         _slot: slot,
+        _open: crate::telemetry::OpenStream::new(),
     };
     let stream = futures_util::stream::unfold(start, |mut s| async move {
         loop {
