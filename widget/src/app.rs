@@ -188,7 +188,7 @@ pub fn App(env: Env) -> impl IntoView {
 
     env.load_site();
     if !env.search.query.with_untracked(|q| q.trim().is_empty()) {
-        env.search.run(env);
+        env.search.show(env);
     }
 
     Effect::new(move || {
@@ -220,6 +220,7 @@ pub fn App(env: Env) -> impl IntoView {
             None => !env.restored_open,
         };
         if is_open && opened {
+            crate::insights::track("widget_opened", &[]);
             request_animation_frame(move || {
                 let Some(panel) = panel.get_untracked() else {
                     return;

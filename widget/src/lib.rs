@@ -29,6 +29,7 @@ mod flow;
 mod handoff;
 mod http;
 mod i18n;
+mod insights;
 mod search;
 mod session;
 
@@ -165,6 +166,7 @@ impl Widget {
 #[wasm_bindgen]
 pub fn mount(container: web_sys::HtmlElement, options: JsValue) -> Result<Widget, JsValue> {
     let config = Config::from_js(&options)?;
+    insights::start(&config.api_base, &config.site, &config.locale);
     let env = Rc::new(Cell::new(app::Env::new(&config, container.clone())));
     let render = move |env: app::Env| {
         leptos::mount::mount_to(container, move || app::App(app::AppProps { env })).forget();
