@@ -9,7 +9,6 @@
 //! - A batch that fails (network, 429, 5xx) is sent once more with the next one, then dropped; a
 //!   batch the server refuses (other 4xx) is dropped. Nothing ever throws or shows.
 //! - With `navigator.doNotTrack` = `"1"` or `navigator.globalPrivacyControl`, nothing is queued.
-//!
 //! - A search counts once its answer stood [`SETTLE`] without a newer one (typing on replaces
 //!   it), or at once when a result is clicked or the page hides.
 //!
@@ -35,6 +34,9 @@ const FLUSH_EVERY: Duration = Duration::from_secs(4);
 const SETTLE: f64 = 1500.0;
 /// Most events in one batch (the server's limit).
 const MAX_BATCH: u32 = 50;
+/// The session id: this many letters and digits (the server takes 8 to 64).
+const SESSION_CHARS: usize = 20;
+const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
 struct Sender {
     url: String,
@@ -64,19 +66,16 @@ pub fn start(api_base: &str, site: &str, locale: &str) {
     if text(&navigator, "doNotTrack") == "1" || field(&navigator, "globalPrivacyControl") == true {
         return;
     }
-    let random = || {
-        js_sys::Number::from(js_sys::Math::random() * 9e15)
-            .to_string_with_radix(36)
-            .map(String::from)
-            .unwrap_or_default()
-    };
+    // Not a secret, only what ties this page load's events together: `Math.random` will do.
+    let session: String = (0..SESSION_CHARS)
+        .map(|_| {
+            let at = (js_sys::Math::random() * ALPHABET.len() as f64) as usize;
+            char::from(ALPHABET[at.min(ALPHABET.len() - 1)])
+        })
+        .collect();
     let batch = Object::new();
     set(&batch, "site", site.into());
-    set(
-        &batch,
-        "session",
-        (random() + "-" + &random()).replace('.', "").into(),
-    );
+    set(&batch, "session", session.as_str().into());
     set(&batch, "locale", locale.into());
     SENDER.set(Some(Sender {
         url: api_base.trim_end_matches('/').to_owned() + "/api/v1/events",
