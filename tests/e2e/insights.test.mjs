@@ -2,7 +2,8 @@
 // batches (the timer's fetch, and sendBeacon as the page goes away), and `baton report
 // content-gaps` lists the query that found nothing but not the one whose result was clicked.
 // Stored events carry no address; a malformed batch from the page gets a JSON error and the
-// widget keeps working.
+// widget keeps working; with Global Privacy Control nothing is sent; the flow, survey and
+// handoff chunks send their own events.
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -126,4 +127,51 @@ scenario('with Global Privacy Control the widget sends no events', async ({ serv
   await left;
   assert.equal(sent, 0);
   assert.deepEqual(await storedEvents(server), []);
+});
+
+scenario('guided flows, the survey and the handoff form send their events from their chunks', async ({ server, page }) => {
+  await gotoFixture(page, server, '/fixtures/insights-flow', hostPage());
+  const panel = await openPanel(page);
+  const flow = "Guided fix: Can't sign in to your Nimbus account";
+
+  // A flow walked to `resolved`, and its survey.
+  await search(page, panel, 'sign in');
+  await panel.getByRole('button', { name: flow }).click();
+  await panel.getByRole('button', { name: 'It says my password is wrong' }).click();
+  await panel.getByRole('button', { name: 'Continue' }).click();
+  await panel.getByRole('button', { name: 'Yes', exact: true }).click();
+  await panel.getByRole('group', { name: 'Did this solve your problem?' }).getByRole('button', { name: 'Yes' }).click();
+  await panel.getByLabel('4 of 5').check();
+  const posted = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/surveys');
+  await panel.getByRole('button', { name: 'Send feedback' }).click();
+  assert.equal((await posted).status(), 201);
+
+  // The same flow again, left for the handoff form at its first step; the form left unsent.
+  await panel.getByRole('button', { name: 'Back to help articles' }).click();
+  await panel.getByRole('button', { name: flow }).click();
+  await panel.getByRole('heading', { level: 3, name: /^Step 1 of up to \d+$/ }).waitFor();
+  await panel.getByRole('button', { name: 'Talk to a person' }).click();
+  await panel.getByRole('button', { name: 'Back to help articles' }).click();
+  await panel.getByRole('searchbox').waitFor();
+  await page.goto('about:blank');
+
+  let events = [];
+  for (let tries = 0; !events.some((e) => e.kind === 'handoff_abandoned'); tries += 1) {
+    assert.ok(tries < 150, `the last batch never arrived: ${JSON.stringify(events)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    events = await storedEvents(server);
+  }
+  const kinds = events.map((e) => e.kind);
+  const flowEvents = events.filter((e) => e.flow_id !== null);
+  assert.ok(flowEvents.every((e) => e.flow_id === 'login-password'), JSON.stringify(flowEvents));
+  assert.equal(kinds.filter((k) => k === 'flow_started').length, 2, kinds.join());
+  assert.ok(kinds.filter((k) => k === 'flow_step').length >= 3, kinds.join());
+  assert.deepEqual(events.filter((e) => e.kind === 'flow_outcome').map((e) => e.outcome), ['resolved']);
+  const [survey] = events.filter((e) => e.kind === 'survey_answered');
+  assert.equal(survey.rating, 4);
+  assert.equal(survey.solved, 1);
+  const [left] = events.filter((e) => e.kind === 'flow_abandoned');
+  const firstStep = events.find((e) => e.kind === 'flow_step').step;
+  assert.equal(left.step, firstStep);
+  assert.deepEqual(kinds.filter((k) => k.startsWith('handoff_')), ['handoff_started', 'handoff_abandoned']);
 });
