@@ -47,8 +47,10 @@ const UNUSED_EXPORTS: &str = "*intounderlying*";
 const MINIFIED_MODULE: &str = "a";
 
 /// wasm-opt passes for the main module, measured against plain `-Oz --converge` (gzip of the
-/// main module): `--low-memory-unused` (-751 B: Rust's data and stack start at 1 MiB, so
-/// addresses under 1024 are never used and wasm-opt may fold offsets into loads and stores),
+/// main module): `--low-memory-unused` (-751 B: rustc links with `--stack-first`, so the 1 MiB
+/// stack grows down towards address 0 and the data sits above it; the lowest 1024 bytes are
+/// only reached by a stack that is already overflowing, and wasm-opt may fold offsets into
+/// loads and stores),
 /// then `--flatten --rereloop` before two rounds of `-Oz` (-840 B more: the control flow is
 /// rebuilt in a shape `-Oz` shrinks further). `--gufa`, `-O4`, `--monomorphize` and
 /// `--inlining-optimizing` gained nothing or grew it.
