@@ -69,6 +69,47 @@ async fn a_valid_batch_is_stored_with_every_kind() {
     assert_eq!(app.storage.event_count().await.expect("count"), 13);
 }
 
+async fn post_as(app: &TestApp, content_type: &str, body: String) -> Answer {
+    app.send(
+        Request::post("/api/v1/events")
+            .header("content-type", content_type)
+            .body(Body::from(body))
+            .expect("request"),
+    )
+    .await
+}
+
+/// `navigator.sendBeacon` sends a string as `text/plain;charset=UTF-8` (a cross-origin
+/// `application/json` beacon would need a preflight the browser refuses).
+#[tokio::test]
+async fn a_batch_sent_as_text_plain_is_checked_and_stored_like_json() {
+    let app = TestApp::start().await;
+    let at = now_ms();
+    let good = batch(json!([
+        {"kind": "search", "at": at, "query": "wifi drops", "result_count": 0},
+        {"kind": "widget_opened", "at": at}
+    ]));
+    let answer = post_as(&app, "text/plain;charset=UTF-8", good.to_string()).await;
+    assert_eq!(answer.status, StatusCode::ACCEPTED, "{:?}", answer.json());
+    assert_eq!(answer.json()["stored"], 2);
+
+    let bad = batch(json!([{"kind": "search", "at": at, "result_count": 0}]));
+    let answer = post_as(&app, "text/plain", bad.to_string()).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert_eq!(answer.error_code(), "invalid_event");
+    let answer = post_as(&app, "text/plain;charset=UTF-8", "{\"site\": ".into()).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert_eq!(answer.error_code(), "invalid_json");
+    let answer = post_as(&app, "text/csv", good.to_string()).await;
+    assert_eq!(answer.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(answer.error_code(), "unsupported_media_type");
+    let huge = "x".repeat(EVENTS_BODY_LIMIT + 1);
+    let answer = post_as(&app, "text/plain", huge).await;
+    assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(answer.error_code(), "payload_too_large");
+    assert_eq!(app.storage.event_count().await.expect("count"), 2);
+}
+
 #[tokio::test]
 async fn malformed_events_are_rejected_naming_the_event_and_field() {
     let app = TestApp::start().await;

@@ -13,7 +13,7 @@ use crate::article::article_screen;
 use crate::banner::Banners;
 use crate::handoff::{Draft, handoff_screen};
 use crate::http::{Api, Hit, Site, field, text};
-use crate::i18n::{Messages, messages};
+use crate::i18n::{EN, Messages};
 use crate::search::{Search, SearchView};
 use crate::session::{Journal, Screen, SessionStore, now_ms};
 
@@ -56,6 +56,8 @@ pub struct Env {
 }
 
 impl Env {
+    /// The environment of a widget for `config`, in English: [`crate::mount`] sets `t` to the
+    /// locale's table once it is loaded.
     pub fn new(config: &Config, root: HtmlElement) -> Env {
         let store = SessionStore::new(&config.site);
         let journal = Journal::restore(&store);
@@ -68,7 +70,7 @@ impl Env {
         let query = store.get("query").unwrap_or_default();
         let draft = Draft::restore(&store);
         let env = Env {
-            t: messages(&config.locale),
+            t: &EN,
             api: StoredValue::new(Api::new(&config.api_base)),
             site: StoredValue::new(config.site.clone()),
             locale: StoredValue::new(config.locale.clone()),
@@ -186,7 +188,7 @@ pub fn App(env: Env) -> impl IntoView {
 
     env.load_site();
     if !env.search.query.with_untracked(|q| q.trim().is_empty()) {
-        env.search.run(env);
+        env.search.show(env);
     }
 
     Effect::new(move || {
@@ -218,6 +220,7 @@ pub fn App(env: Env) -> impl IntoView {
             None => !env.restored_open,
         };
         if is_open && opened {
+            crate::insights::track("widget_opened", &[]);
             request_animation_frame(move || {
                 let Some(panel) = panel.get_untracked() else {
                     return;

@@ -58,6 +58,12 @@ fn ArticleView(env: Env, slug: String) -> impl IntoView {
                         env.transcript.update(|t| {
                             t.record_article(now_ms(), &article.slug, &article.title);
                         });
+                        // Sent with the seconds on the article when the view closes or the page
+                        // hides.
+                        crate::insights::hold(
+                            "article_viewed",
+                            &[("slug", article.slug.as_str().into())],
+                        );
                     }
                     focus_soon(heading);
                     Loaded::Ready(article)
@@ -69,6 +75,8 @@ fn ArticleView(env: Env, slug: String) -> impl IntoView {
         });
     };
     load(slug.clone());
+    // Time on the article counts until the view closes (or the page hides).
+    on_cleanup(crate::insights::release);
 
     let on_body_click = move |ev: MouseEvent| {
         let Some(link) = ev
@@ -98,6 +106,12 @@ fn ArticleView(env: Env, slug: String) -> impl IntoView {
     };
     let vote = move |helpful: bool, slug: String| {
         voted.set(true);
+        if !previewing {
+            crate::insights::track(
+                "vote",
+                &[("slug", slug.as_str().into()), ("helpful", helpful.into())],
+            );
+        }
         if helpful {
             env.emit("resolved", "slug", &slug);
         }

@@ -83,6 +83,8 @@ fn FlowView(env: Env, id: String) -> impl IntoView {
                 Ok(run) => {
                     env.transcript
                         .update(|t| t.record_flow_started(now_ms(), &flow.id, &flow.title));
+                    crate::insights::track("flow_started", &[("flow_id", flow.id.as_str().into())]);
+                    reached(&run);
                     let html = strings_of(&field(&doc, "html"));
                     env.flow.set(Some(Running { run, html }));
                     focus_soon(step_heading);
@@ -101,6 +103,29 @@ fn FlowView(env: Env, id: String) -> impl IntoView {
         env.flow.set(None);
         load(id.clone());
     }
+
+    // Insights: leaving an unfinished flow (not for an article it links) abandons it.
+    on_cleanup(move || {
+        if matches!(env.screen.try_get_untracked(), Some(Screen::Article(_))) {
+            return;
+        }
+        let left = env.flow.try_with_untracked(|r| {
+            let run = &r.as_ref()?.run;
+            match run.step() {
+                Step::Show { node, .. } => Some((run.flow().id.clone(), node.id().to_owned())),
+                Step::Finished { .. } => None,
+            }
+        });
+        if let Some(Some((flow_id, step))) = left {
+            crate::insights::track(
+                "flow_abandoned",
+                &[
+                    ("flow_id", flow_id.as_str().into()),
+                    ("step", step.as_str().into()),
+                ],
+            );
+        }
+    });
 
     // After every change of step: say where the customer is, and move focus to the step.
     let announce = move |step: &Step| {
@@ -148,6 +173,7 @@ fn FlowView(env: Env, id: String) -> impl IntoView {
                         t.record_flow_outcome(now_ms(), &running.run);
                     });
                     finished = step.outcome().map(|o| o.kind.clone());
+                    reached(&running.run);
                     // A handoff leaves this view at once: nothing to announce or focus here.
                     if !matches!(finished, Some(OutcomeKind::Handoff { .. })) {
                         announce(&step);
@@ -433,6 +459,26 @@ fn StepControls(
     }
 }
 
+/// Insights: the step `run` shows now (`flow_step`), or the outcome it reached (`flow_outcome`).
+fn reached(run: &FlowRun) {
+    let flow_id = run.flow().id.as_str().into();
+    match run.step() {
+        Step::Show { node, .. } => {
+            crate::insights::track(
+                "flow_step",
+                &[("flow_id", flow_id), ("step", node.id().into())],
+            );
+        }
+        Step::Finished { outcome, .. } => crate::insights::track(
+            "flow_outcome",
+            &[
+                ("flow_id", flow_id),
+                ("outcome", outcome.kind.name().into()),
+            ],
+        ),
+    }
+}
+
 /// "Did this solve your problem?", an optional rating and comment, posted with the flow path.
 #[component]
 fn SurveyForm(env: Env) -> impl IntoView {
@@ -471,11 +517,22 @@ fn SurveyForm(env: Env) -> impl IntoView {
             return;
         }
         let body = survey_json(&request);
+        let insights = (request.rating, request.solved, request.flow.flow_id.clone());
         state.set(Survey::Sending);
         let api = env.api.get_value();
         spawn_local(async move {
             let next = match api.survey(&body).await {
                 Ok(()) => {
+                    if let Some(rating) = insights.0 {
+                        crate::insights::track(
+                            "survey_answered",
+                            &[
+                                ("rating", f64::from(rating).into()),
+                                ("solved", insights.1.into()),
+                                ("flow_id", insights.2.as_str().into()),
+                            ],
+                        );
+                    }
                     focus_soon(thanks);
                     Survey::Sent
                 }

@@ -93,6 +93,22 @@ fn HandoffView(env: Env) -> impl IntoView {
     if draft.status.with_untracked(|s| *s == Status::Editing) {
         focus_soon(name_ref);
     }
+    // Insights: a form opened and not sent before the customer leaves it is abandoned.
+    if draft
+        .status
+        .with_untracked(|s| !matches!(s, Status::Sent(..)))
+    {
+        crate::insights::track("handoff_started", &[]);
+        on_cleanup(move || {
+            if draft
+                .status
+                .try_with_untracked(|s| !matches!(s, Status::Sent(..)))
+                == Some(true)
+            {
+                crate::insights::track("handoff_abandoned", &[]);
+            }
+        });
+    }
     let site = move || env.site_info.get().and_then(Result::ok);
 
     let submit = move |ev: SubmitEvent| {
@@ -140,6 +156,10 @@ fn HandoffView(env: Env) -> impl IntoView {
                     }
                     crate::conversation::remember(env, &reference, &token);
                     env.emit("handoff", "reference", &reference);
+                    crate::insights::track(
+                        "handoff_submitted",
+                        &[("reference", reference.as_str().into())],
+                    );
                     Status::Sent(reference, created_at, reply_by)
                 }
                 Err(error) => Status::Failed(error.message(env.t)),

@@ -1,6 +1,9 @@
 //! The widget's message catalogue: every string the customer reads, in English, German and
 //! Arabic (right-to-left). Plain `&'static str` tables, chosen once, so translations cost no
-//! parsing and no formatting machinery in the wasm.
+//! parsing and no formatting machinery in the wasm. English ships in the main module; German and
+//! Arabic in the `locales` chunk ([`messages`]).
+
+use leptos::wasm_split::{SplitLoaderError, wasm_split};
 
 /// The UI strings of one language. `{n}` and `{q}` are replaced where noted.
 #[derive(Debug)]
@@ -264,16 +267,46 @@ pub const AR: Messages = Messages {
     loading_conversation: "جارٍ تحميل محادثتك…",
 };
 
+/// The language of a locale tag such as `de-AT` (`de`), lowercased: the part before `-` or `_`.
+fn language(locale: &str) -> String {
+    locale
+        .split(['-', '_'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
 /// The table for a locale tag such as `de-AT`: matched on the language, English otherwise.
-pub fn messages(locale: &str) -> &'static Messages {
-    let lang = locale.split(['-', '_']).next().unwrap_or("");
-    if lang.eq_ignore_ascii_case("de") {
-        &DE
-    } else if lang.eq_ignore_ascii_case("ar") {
-        &AR
-    } else {
-        &EN
+pub fn table(locale: &str) -> &'static Messages {
+    match language(locale).as_str() {
+        "de" => &DE,
+        "ar" => &AR,
+        _ => &EN,
     }
+}
+
+/// The table for a locale tag, as [`table`] chooses it. English is in the main module; the
+/// other tables are only reached through the `locales` chunk, so a visitor reading English never
+/// downloads them, and a visitor reading German or Arabic fetches that chunk before the panel
+/// mounts. A chunk that cannot be fetched leaves the panel in English.
+pub async fn messages(locale: &str) -> &'static Messages {
+    if is_english(locale) {
+        &EN
+    } else {
+        locales_chunk(locale.to_owned()).await.unwrap_or(&EN)
+    }
+}
+
+/// Whether a locale tag is shown with the English table: English, and any language without
+/// a table of its own.
+pub fn is_english(locale: &str) -> bool {
+    !matches!(language(locale).as_str(), "de" | "ar")
+}
+
+/// The split point of the `locales` chunk.
+#[wasm_split(locales, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn locales_chunk(locale: String) -> Result<&'static Messages, SplitLoaderError> {
+    Ok(table(&locale))
 }
 
 /// The strings of guided flows (`flow`), kept in their own table so the main one stays as it is.
@@ -362,9 +395,9 @@ pub const FLOW_AR: FlowMessages = FlowMessages {
     open_article: "افتح المقال",
 };
 
-/// The flow strings for a locale tag, chosen like [`messages`].
+/// The flow strings for a locale tag, chosen like [`table`].
 pub fn flow_messages(locale: &str) -> &'static FlowMessages {
-    match messages(locale).lang {
+    match language(locale).as_str() {
         "de" => &FLOW_DE,
         "ar" => &FLOW_AR,
         _ => &FLOW_EN,
@@ -466,9 +499,9 @@ pub const LIVE_AR: LiveMessages = LiveMessages {
     sign_in_first: "يرجى تسجيل الدخول إلى حسابك على هذا الموقع للتواصل مع الدعم.",
 };
 
-/// The live strings for a locale tag, chosen like [`messages`].
+/// The live strings for a locale tag, chosen like [`table`].
 pub fn live_messages(locale: &str) -> &'static LiveMessages {
-    match messages(locale).lang {
+    match language(locale).as_str() {
         "de" => &LIVE_DE,
         "ar" => &LIVE_AR,
         _ => &LIVE_EN,
@@ -481,10 +514,10 @@ mod tests {
 
     #[test]
     fn locale_tags_pick_their_language_and_fall_back_to_english() {
-        assert_eq!(messages("de-AT").lang, "de");
-        assert_eq!(messages("AR").dir, "rtl");
-        assert_eq!(messages("fr").lang, "en");
-        assert_eq!(messages("").lang, "en");
+        assert_eq!(table("de-AT").lang, "de");
+        assert_eq!(table("AR").dir, "rtl");
+        assert_eq!(table("fr").lang, "en");
+        assert_eq!(table("").lang, "en");
     }
 
     #[test]

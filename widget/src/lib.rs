@@ -29,9 +29,13 @@ mod flow;
 mod handoff;
 mod http;
 mod i18n;
+mod insights;
 mod live;
 mod search;
 mod session;
+
+use std::cell::Cell;
+use std::rc::Rc;
 
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
@@ -68,56 +72,63 @@ impl Config {
 /// The loader's handle on a mounted widget: the JavaScript API of `window.Baton`.
 #[wasm_bindgen]
 pub struct Widget {
-    env: app::Env,
+    /// The widget's environment; its `t` changes once, when the locale's table is loaded.
+    env: Rc<Cell<app::Env>>,
+}
+
+impl Widget {
+    fn env(&self) -> app::Env {
+        self.env.get()
+    }
 }
 
 #[wasm_bindgen]
 impl Widget {
     pub fn open(&self) {
-        self.env.open.set(true);
+        self.env().open.set(true);
     }
 
     pub fn close(&self) {
-        self.env.open.set(false);
+        self.env().open.set(false);
     }
 
     pub fn toggle(&self) {
-        self.env.open.update(|open| *open = !*open);
+        self.env().open.update(|open| *open = !*open);
     }
 
     pub fn set_open(&self, open: bool) {
-        self.env.open.set(open);
+        self.env().open.set(open);
     }
 
     pub fn is_open(&self) -> bool {
-        self.env.open.get_untracked()
+        self.env().open.get_untracked()
     }
 
     /// Opens the panel on the results for `query`.
     pub fn search(&self, query: String) {
-        self.env.search.query.set(query);
-        self.env.screen.set(session::Screen::Search);
-        self.env.search.run(self.env);
-        self.env.open.set(true);
+        self.env().search.query.set(query);
+        self.env().screen.set(session::Screen::Search);
+        self.env().search.run(self.env());
+        self.env().open.set(true);
     }
 
     /// Opens the panel on one article.
     pub fn open_article(&self, slug: String) {
         if !slug.trim().is_empty() {
-            self.env.screen.set(session::Screen::Article(slug));
-            self.env.open.set(true);
+            self.env().screen.set(session::Screen::Article(slug));
+            self.env().open.set(true);
         }
     }
 
     /// Who the customer is, as the host page knows them: `{ id, name, email, hash }`. Prefills
     /// the handoff form and travels with the handoff.
     pub fn identify(&self, identity: JsValue) {
-        self.env.identify(&identity);
+        self.env().identify(&identity);
     }
 
     /// Facts of the host page (plan, order number, …) sent along with a handoff.
     pub fn set_context(&self, context: JsValue) {
-        self.env.set_context(&context);
+        self.env().set_context(&context);
     }
 
     /// Opens the panel on a guided flow, from its first step.
@@ -125,11 +136,11 @@ impl Widget {
         let Some(id) = id.as_string().filter(|id| !id.trim().is_empty()) else {
             return;
         };
-        self.env.flow.set(None);
-        self.env
+        self.env().flow.set(None);
+        self.env()
             .screen
             .set(session::Screen::Flow(id.trim().to_owned()));
-        self.env.open.set(true);
+        self.env().open.set(true);
     }
 
     /// Opens an article as an editor previews it, drafts included: `{ slug, token }` with an
@@ -140,21 +151,37 @@ impl Widget {
         if slug.is_empty() || token.is_empty() {
             return;
         }
-        self.env.store.with_value(|s| {
+        self.env().store.with_value(|s| {
             s.set("preview-token", &token);
             s.set("preview", &slug);
         });
-        self.env.preview.set(Some(slug.clone()));
-        self.env.screen.set(session::Screen::Article(slug));
-        self.env.open.set(true);
+        self.env().preview.set(Some(slug.clone()));
+        self.env().screen.set(session::Screen::Article(slug));
+        self.env().open.set(true);
     }
 }
 
-/// Renders the widget into `container`.
+/// Renders the widget into `container`: at once in English, after the `locales` chunk is
+/// fetched in German or Arabic. The handle works from the start: what it is asked before the
+/// panel renders is shown when it does.
 #[wasm_bindgen]
 pub fn mount(container: web_sys::HtmlElement, options: JsValue) -> Result<Widget, JsValue> {
     let config = Config::from_js(&options)?;
-    let env = app::Env::new(&config, container.clone());
-    leptos::mount::mount_to(container, move || app::App(app::AppProps { env })).forget();
+    insights::start(&config.api_base, &config.site, &config.locale);
+    let env = Rc::new(Cell::new(app::Env::new(&config, container.clone())));
+    let render = move |env: app::Env| {
+        leptos::mount::mount_to(container, move || app::App(app::AppProps { env })).forget();
+    };
+    if i18n::is_english(&config.locale) {
+        render(env.get());
+    } else {
+        let shared = Rc::clone(&env);
+        wasm_bindgen_futures::spawn_local(async move {
+            let mut env = shared.get();
+            env.t = i18n::messages(&config.locale).await;
+            shared.set(env);
+            render(env);
+        });
+    }
     Ok(Widget { env })
 }

@@ -59,6 +59,16 @@ impl Search {
 
     /// Searches for the current query now, aborting the search in flight.
     pub fn run(self, env: Env) {
+        self.fetch(env, true);
+    }
+
+    /// Shows the results of a query restored from an earlier page, which insights counted
+    /// there.
+    pub fn show(self, env: Env) {
+        self.fetch(env, false);
+    }
+
+    fn fetch(self, env: Env, counted: bool) {
         self.cancel();
         let query = self.query.get_untracked();
         if query.trim().is_empty() {
@@ -86,6 +96,9 @@ impl Search {
                     env.transcript.update(|t| {
                         t.record_search(now_ms(), &results.query, results.total, &shown);
                     });
+                    if counted {
+                        crate::insights::search(&results.query, results.total);
+                    }
                     self.error.set(None);
                     self.results.set(Some(results));
                     self.loading.set(false);
@@ -170,7 +183,7 @@ pub fn SearchView(env: Env, input_ref: NodeRef<html::Input>) -> impl IntoView {
                             env.suggestions.with(|s| (!s.is_empty() || !flows.is_empty()).then(|| view! {
                                 <h3 class="list-title">{t.suggested}</h3>
                                 <crate::flow::FlowLinks env=env flows=flows />
-                                <HitList env=env hits=s.clone() />
+                                <HitList env=env hits=s.clone() query=None />
                             }))
                         }}
                     }
@@ -196,7 +209,7 @@ pub fn SearchView(env: Env, input_ref: NodeRef<html::Input>) -> impl IntoView {
                     }
                     Some(r) => view! {
                         <crate::flow::FlowLinks env=env flows=r.flows.clone() />
-                        <HitList env=env hits=r.hits.clone() />
+                        <HitList env=env hits=r.hits.clone() query=Some(r.query.clone()) />
                     }
                     .into_any(),
                 }))
@@ -205,20 +218,29 @@ pub fn SearchView(env: Env, input_ref: NodeRef<html::Input>) -> impl IntoView {
     }
 }
 
+/// Articles to open: search results (`query` is the search, for insights) or suggestions.
 #[component]
-fn HitList(env: Env, hits: Vec<Hit>) -> impl IntoView {
+fn HitList(env: Env, hits: Vec<Hit>, query: Option<String>) -> impl IntoView {
     view! {
         <ul class="results">
             {hits
                 .into_iter()
-                .map(|hit| {
+                .enumerate()
+                .map(|(index, hit)| {
                     let slug = hit.slug;
+                    let query = query.clone();
+                    let open = move |_| {
+                        if let Some(query) = &query {
+                            crate::insights::clicked(query, index + 1, &slug);
+                        }
+                        env.screen.set(Screen::Article(slug.clone()));
+                    };
                     view! {
                         <li>
                             <button
                                 type="button"
                                 class="result"
-                                on:click=move |_| env.screen.set(Screen::Article(slug.clone()))
+                                on:click=open
                             >
                                 <span class="result-title">{hit.title}</span>
                                 <span class="result-category">{hit.category}</span>

@@ -5,6 +5,7 @@
 
 mod bench;
 mod demo;
+mod link;
 mod test;
 mod tools;
 mod widget;
@@ -45,6 +46,10 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Called by rustc as the widget's linker (see `link`).
+    if let Some(lld) = std::env::var_os(link::LLD_ENV) {
+        return link::run(&lld);
+    }
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -37,12 +37,31 @@ pub enum Profile {
 /// wasm32-unknown-unknown; wasm-opt also reads the module's target_features section, and these
 /// flags keep it working if a step drops that section.
 /// Exports of dependencies the widget never calls (wasm-streams' `IntoUnderlying*` classes,
-/// pulled in by leptos's server_fn), as a `--remove-exports` wildcard.
+/// pulled in by leptos's server_fn), as a `--remove-exports` wildcard. The nightly build never
+/// exports them (see `link`); this removes them from a stable build, where their code stays
+/// reachable through the function table.
 const UNUSED_EXPORTS: &str = "*intounderlying*";
 
 /// The import module name `wasm-opt --minify-imports-and-exports-and-modules` gives every
 /// import (it does not print it in its name map).
 const MINIFIED_MODULE: &str = "a";
+
+/// wasm-opt passes for the main module, measured against plain `-Oz --converge` (gzip of the
+/// main module): `--low-memory-unused` (-751 B: rustc links with `--stack-first`, so the 1 MiB
+/// stack grows down towards address 0 and the data sits above it; the lowest 1024 bytes are
+/// only reached by a stack that is already overflowing, and wasm-opt may fold offsets into
+/// loads and stores),
+/// then `--flatten --rereloop` before two rounds of `-Oz` (-840 B more: the control flow is
+/// rebuilt in a shape `-Oz` shrinks further). `--gufa`, `-O4`, `--monomorphize` and
+/// `--inlining-optimizing` gained nothing or grew it.
+const MAIN_PASSES: &[&str] = &[
+    "--low-memory-unused",
+    "--flatten",
+    "--rereloop",
+    "-Oz",
+    "-Oz",
+    "--converge",
+];
 
 const WASM_OPT_FEATURES: &[&str] = &[
     "--enable-bulk-memory",
@@ -116,12 +135,12 @@ pub fn build(ws: &Workspace, tools: &Tools, profile: Profile) -> Result<Files> {
             let optimized = work.join(format!("{STEM}.opt.wasm"));
             run(Command::new(&tools.wasm_opt)
                 // leptos's server_fn exports wasm-streams' stream adapters, which a CSR widget
-                // never calls: drop the exports first so -Oz removes their code.
+                // never calls: drop the exports (a stable build has them; see `link`).
                 .args([
                     "--remove-exports",
                     &format!("--pass-arg=remove-exports@{UNUSED_EXPORTS}"),
                 ])
-                .args(["-Oz", "--converge"])
+                .args(MAIN_PASSES)
                 .args(WASM_OPT_FEATURES)
                 // Metadata the browser never reads.
                 .args(["--strip-producers", "--strip-target-features"])
@@ -266,7 +285,8 @@ pub const FIRST_SEARCH_BUDGET: usize = 120_000;
 /// Release builds use nightly's `-Zbuild-std` with `panic=immediate-abort`,
 /// `-Zlocation-detail=none` and `-Zfmt-debug=none` when a nightly toolchain is installed: it
 /// removes the panic, location and `Debug` formatting machinery and makes the wasm about 15%
-/// smaller. Without nightly (or with `BATON_WIDGET_TOOLCHAIN=stable`) the stable
+/// smaller; xtask is its linker there, and leaves out wasm-streams' exports (`link`). Without
+/// nightly (or with `BATON_WIDGET_TOOLCHAIN=stable`) the stable
 /// build is used; it behaves the same, only larger.
 fn compile(ws: &Workspace, profile: Profile) -> Result<PathBuf> {
     if profile == Profile::Release
@@ -319,6 +339,24 @@ fn compile_nightly(ws: &Workspace) -> Result<PathBuf> {
         "--toolchain",
         "nightly",
     ]))?;
+    // xtask links the widget itself, to drop exports nothing calls (see `link`).
+    let sysroot = output_of(&mut rustup(&[
+        "run", "nightly", "rustc", "--print", "sysroot",
+    ]))
+    .context("asking nightly rustc for its sysroot")?;
+    let host = output_of(&mut rustup(&[
+        "run",
+        "nightly",
+        "rustc",
+        "--print",
+        "host-tuple",
+    ]))
+    .context("asking nightly rustc for its host")?;
+    let lld = Path::new(sysroot.trim())
+        .join("lib/rustlib")
+        .join(host.trim())
+        .join("bin/rust-lld");
+    let xtask = std::env::current_exe().context("locating the xtask binary")?;
     // Its own target dir: other RUSTFLAGS would otherwise invalidate the stable builds.
     let target_dir = ws.target_dir.join("widget-nightly");
     let mut cargo = rustup(&["run", "nightly", "cargo", "build", "-p", CRATE]);
@@ -339,6 +377,8 @@ fn compile_nightly(ws: &Workspace) -> Result<PathBuf> {
             "RUSTFLAGS",
             "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none --cfg erase_components -Clink-args=--emit-relocs",
         )
+        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER", &xtask)
+        .env(crate::link::LLD_ENV, &lld)
         .env("CARGO_TARGET_DIR", &target_dir)
         .env_remove("CARGO")
         .env_remove("RUSTC")

@@ -7,10 +7,16 @@
 //! Batches are rate-limited per client address and site ([`rate_limit`](super::rate_limit)),
 //! but the address is never stored. Queries are scrubbed ([`crate::privacy::scrub_query`]); the
 //! client's `at` is clamped to the server's clock. Answers `202` with `{"stored": n}`.
+//!
+//! The body is JSON, sent as `application/json` or as `text/plain` ([`BatchBody`]): the widget
+//! sends its last batch with `navigator.sendBeacon` as the page hides, and a cross-origin beacon
+//! with `application/json` needs a CORS preflight, which Chrome refuses to send for beacons.
+//! `text/plain` is a simple request, so it goes out without one. The same checks apply to both.
 
 use axum::Json;
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
@@ -295,11 +301,36 @@ fn invalid_batch(message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, "invalid_batch", message)
 }
 
+/// A batch's JSON body, sent as `application/json` or `text/plain` (see the module docs); read
+/// like [`ApiJson`], with its errors (`invalid_json`, `unsupported_media_type`,
+/// `payload_too_large`).
+#[derive(Clone, Debug)]
+pub struct BatchBody(pub Value);
+
+impl<S: Send + Sync> FromRequest<S> for BatchBody {
+    type Rejection = ApiError;
+
+    async fn from_request(mut req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let plain = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("text/plain"));
+        if plain {
+            req.headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
+        let ApiJson(body) = ApiJson::<Value>::from_request(req, state).await?;
+        Ok(BatchBody(body))
+    }
+}
+
 /// `POST /api/v1/events`.
 pub async fn create_events(
     State(state): State<AppState>,
     extensions: axum::http::Extensions,
-    ApiJson(body): ApiJson<Value>,
+    BatchBody(body): BatchBody,
 ) -> Result<Response, ApiError> {
     let now = OffsetDateTime::now_utc();
     let batch =
