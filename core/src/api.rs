@@ -45,6 +45,10 @@ pub struct SiteInfo {
     /// Whether people answer now; absent when the site sets no support hours.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub support: Option<SupportNow>,
+    /// Whether handoffs need a verified identity (`[identity] required`): the widget asks the
+    /// customer to sign in on the site instead of showing a form the server would refuse.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub identity_required: bool,
 }
 
 /// The site's support hours as of the request.
@@ -262,6 +266,74 @@ pub struct Conversation {
     /// The handoff's message first (id 0), then the customer's and agents' messages in the
     /// order they were written. Internal notes are never listed.
     pub messages: Vec<ConversationMessage>,
+    /// Whether the ticket is solved and its customer has not answered "Was your issue
+    /// resolved?" since it was solved.
+    #[serde(default)]
+    pub satisfaction_due: bool,
+    /// The customer's latest satisfaction answer, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub satisfaction: Option<SatisfactionAnswer>,
+    /// Where the event stream (`GET …/events?last=`) resumes to hear only what came after
+    /// this answer.
+    #[serde(default)]
+    pub events_cursor: String,
+}
+
+/// Longest satisfaction comment, in characters.
+pub const MAX_SATISFACTION_COMMENT_CHARS: usize = 2_000;
+
+/// `POST /api/v1/conversations/{reference}/satisfaction`: "Was your issue resolved?" after the
+/// ticket was solved. `resolved: false` reopens the ticket.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SatisfactionRequest {
+    pub resolved: bool,
+    /// 1 (poor) to 5 (great).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+impl SatisfactionRequest {
+    /// A rating is 1 to 5; a comment at most [`MAX_SATISFACTION_COMMENT_CHARS`] characters
+    /// (whitespace around it not counted; an empty one is no comment).
+    pub fn validate(&self) -> Result<(), FieldError> {
+        if self.rating.is_some_and(|r| !(1..=5).contains(&r)) {
+            return Err(FieldError {
+                field: "rating".into(),
+                message: "A rating is a whole number from 1 to 5.".into(),
+            });
+        }
+        let comment = self.comment.as_deref().unwrap_or_default().trim();
+        if comment.chars().count() > MAX_SATISFACTION_COMMENT_CHARS {
+            return Err(FieldError {
+                field: "comment".into(),
+                message: format!(
+                    "A comment can be at most {MAX_SATISFACTION_COMMENT_CHARS} characters."
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// A stored satisfaction answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SatisfactionAnswer {
+    pub resolved: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// RFC 3339 UTC.
+    pub created_at: String,
+}
+
+/// The answer to a satisfaction answer or a reopen: the ticket's status after it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationStatus {
+    /// `open`, `pending` or `solved`.
+    pub status: String,
 }
 
 /// `GET /api/v1/conversations?site=…` with a verified identity: the customer's conversations.

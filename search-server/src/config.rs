@@ -531,6 +531,7 @@ impl SiteConfig {
             support: self.support_hours.as_ref().map(|h| h.now(now)),
             urgencies,
             follow_up: self.handoff.follow_up_after().is_some(),
+            identity_required: self.identity.required,
             announcements,
             id: self.id.clone(),
             name: self.name.clone(),

@@ -10,6 +10,7 @@
 //! - [`search`]: the only module that knows tantivy.
 //! - [`knowledge`]: the published library with its index, swapped atomically.
 //! - [`storage`]: the only module with SQL.
+//! - [`live`]: the in-process notice of ticket changes that event streams wait on.
 //! - [`password`]: agent passwords (Argon2id).
 //! - [`privacy`]: redaction of personal data before a handoff is stored.
 //! - [`sla`]: the promised reply time, counted in support hours.
@@ -27,6 +28,7 @@ pub mod diagnostic;
 pub mod http;
 pub mod identity;
 pub mod knowledge;
+pub mod live;
 pub mod password;
 pub mod privacy;
 pub mod search;

@@ -40,7 +40,8 @@ pub const INDEX_BUILD_SECONDS: &str = "baton_index_build_seconds";
 pub const INDEX_INFO: &str = "baton_index_info";
 /// Articles in the served index, by `locale`; read on scrape.
 pub const INDEX_DOCUMENTS: &str = "baton_index_documents";
-/// Server-Sent Event streams open now (agent consoles following the inbox).
+/// Server-Sent Event streams open now (agent consoles following the inbox, customers'
+/// widgets following their conversation).
 pub const SSE_STREAMS_OPEN: &str = "baton_sse_streams_open";
 /// Widget events stored by `POST /api/v1/events`.
 pub const EVENTS_INGESTED: &str = "baton_events_ingested_total";

@@ -308,7 +308,7 @@ pub fn App(env: Env) -> impl IntoView {
                     Screen::Article(slug) => article_screen(env, slug).into_any(),
                     Screen::Handoff => handoff_screen(env).into_any(),
                     Screen::Flow(id) => crate::flow::flow_screen(env, id).into_any(),
-                    Screen::Conversation if env.conversation.with_untracked(Option::is_some) => crate::conversation::conversation_screen(env).into_any(),
+                    Screen::Conversation if env.conversation.with_untracked(Option::is_some) => crate::conversation::conversation_screen(env, true).into_any(),
                     Screen::Search | Screen::Conversation => view! { <SearchView env=env input_ref=search_input /> }.into_any(),
                 }}
             </div>
@@ -317,6 +317,8 @@ pub fn App(env: Env) -> impl IntoView {
                     <button type="button" class="link-button" data-testid="open-conversation" on:click=move |_| env.screen.set(Screen::Conversation)>
                         {t.your_conversation} " " {reference}
                     </button>
+                    // Follows the conversation: live replies and the launcher's unread badge.
+                    {crate::conversation::conversation_screen(env, false)}
                 </div>
             })}
             {move || (!matches!(env.screen.get(), Screen::Handoff | Screen::Conversation)).then(|| view! {

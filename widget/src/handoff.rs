@@ -171,9 +171,22 @@ fn HandoffView(env: Env) -> impl IntoView {
     let error_for = move |field: Field| move || draft.error.get() == Some(field);
     let sending = move || draft.status.with(|s| *s == Status::Sending);
 
+    let (closed, must_sign_in) = support_rules(env);
     view! {
         {move || match draft.status.get() {
-            Status::Sent(reference, created_at, reply_by) => view! { <Confirmation env=env reference=reference created_at=created_at reply_by=reply_by /> }.into_any(),
+            Status::Sent(reference, created_at, reply_by) => view! { <Confirmation env=env reference=reference created_at=created_at reply_by=reply_by closed=closed /> }.into_any(),
+            _ if must_sign_in.get() => view! {
+                <div class="handoff">
+                    <button type="button" class="back-button" on:click=move |_| env.screen.set(Screen::Search)>
+                        <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true">
+                            <path d="M15 6l-6 6 6 6" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" />
+                        </svg>
+                        {t.back_to_help}
+                    </button>
+                    <h2>{t.talk_to_person}</h2>
+                    <div class="notice" role="alert" data-testid="sign-in-first"><span>{crate::i18n::live_messages(t.lang).sign_in_first}</span></div>
+                </div>
+            }.into_any(),
             _ => view! {
             <form class="handoff" novalidate on:submit=submit>
                 <button type="button" class="back-button" on:click=move |_| env.screen.set(Screen::Search)>
@@ -243,6 +256,7 @@ fn HandoffView(env: Env) -> impl IntoView {
                     </div>
                 })}
                 {move || site().is_some_and(|s| s.follow_up).then(|| view! { <p class="hint">{t.reminder_note}</p> })}
+                {closed_notice(closed)}
                 {move || match draft.status.get() {
                     Status::Failed(message) => Some(view! {
                         <div class="notice" role="alert">
@@ -381,6 +395,7 @@ fn Confirmation(
     reference: String,
     created_at: String,
     reply_by: String,
+    closed: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let t = env.t;
     let draft = env.draft;
@@ -417,6 +432,7 @@ fn Confirmation(
                 <strong class="baton-reference" data-testid="reference">{reference}</strong>
             </p>
             {promise}
+            {closed_notice(closed)}
             <p class="hint">
                 {t.received} " " <time datetime=created_at>{received}</time>
                 ". " {t.reply_to} " " {draft.email.get_untracked()} "."
@@ -424,6 +440,44 @@ fn Confirmation(
             <button type="button" class="primary-button" on:click=open_conversation>{t.your_conversation}</button>
             <button type="button" class="secondary-button" on:click=done>{t.back_to_help}</button>
         </div>
+    }
+}
+
+/// What the handoff form reads from `GET /api/v1/site` beyond the main module's fields: the
+/// "we're closed" sentence outside support hours (`None` while open), and whether the site
+/// needs a verified identity the host page did not give (then the form is not shown).
+fn support_rules(env: Env) -> (RwSignal<Option<String>>, RwSignal<bool>) {
+    let closed = RwSignal::new(None);
+    let must_sign_in = RwSignal::new(false);
+    spawn_local(async move {
+        let Ok(site) = env.api.get_value().site_json(&env.locale.get_value()).await else {
+            return;
+        };
+        let support = crate::http::field(&site, "support");
+        if support.is_object() && !crate::http::field(&support, "open").is_truthy() {
+            let l = crate::i18n::live_messages(env.t.lang);
+            let until = crate::http::text(&support, "opens_at");
+            closed.set(Some(if until.is_empty() {
+                l.closed.to_owned()
+            } else {
+                l.closed_until
+                    .replace("{when}", &format_time(&until, &env.locale.get_value()))
+            }));
+        }
+        must_sign_in.set(
+            crate::http::field(&site, "identity_required").is_truthy()
+                && crate::live::identity_headers(env).is_empty(),
+        );
+    });
+    (closed, must_sign_in)
+}
+
+/// Outside support hours: when to expect an answer, instead of implying live chat.
+fn closed_notice(closed: RwSignal<Option<String>>) -> impl IntoView {
+    move || {
+        closed.get().map(
+            |text| view! { <p class="notice" role="note" data-testid="support-closed">{text}</p> },
+        )
     }
 }
 

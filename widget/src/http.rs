@@ -256,23 +256,76 @@ impl Api {
         Ok(text(&v, "draft_id"))
     }
 
-    /// `GET /api/v1/conversations/{reference}` (read by `conversation`), or with a JSON `body`
-    /// and an `idempotency_key`, `POST …/messages`.
+    /// `GET /api/v1/conversations/{reference}` (read by `live`), or with `action` and a JSON
+    /// `body`, `POST …/{action}` (`messages` with an `Idempotency-Key`, `satisfaction`,
+    /// `reopen`). `identity` is the host's verified identity headers, if any.
     pub async fn conversation(
         &self,
         reference: &str,
         token: &str,
-        post: Option<(&str, &str)>,
+        post: Option<(&str, &str, &str)>,
+        identity: &[(&'static str, String)],
     ) -> Result<JsValue, ApiError> {
         let mut path = String::from("/api/v1/conversations/")
             + &String::from(js_sys::encode_uri_component(reference));
         let bearer = String::from("Bearer ") + token;
         let mut headers = vec![("Authorization", bearer.as_str())];
-        if let Some((_, key)) = post {
-            path.push_str("/messages");
-            headers.push(("Idempotency-Key", key));
+        headers.extend(identity.iter().map(|(k, v)| (*k, v.as_str())));
+        if let Some((action, _, key)) = post {
+            path.push('/');
+            path.push_str(action);
+            if !key.is_empty() {
+                headers.push(("Idempotency-Key", key));
+            }
         }
-        send(&self.url(&path, &[]), post.map(|p| p.0), &headers, None).await
+        send(&self.url(&path, &[]), post.map(|p| p.1), &headers, None).await
+    }
+
+    /// The URL of the conversation's event stream, resuming after `last`. `EventSource`
+    /// cannot send headers, so the token goes in the query string. (Built here rather than
+    /// with `url`, which the main module keeps to itself.)
+    pub fn events_url(&self, reference: &str, token: &str, last: &str) -> String {
+        let encode = |v: &str| String::from(js_sys::encode_uri_component(v));
+        self.base.clone()
+            + "/api/v1/conversations/"
+            + &encode(reference)
+            + "/events?token="
+            + &encode(token)
+            + "&last="
+            + &encode(last)
+    }
+
+    /// `GET /api/v1/site` as sent, for the fields only the handoff form reads (`support`,
+    /// `identity_required`), so the main module need not parse them.
+    pub async fn site_json(&self, locale: &str) -> Result<JsValue, ApiError> {
+        send(
+            &self.url("/api/v1/site", &[("locale", locale)]),
+            None,
+            &[],
+            None,
+        )
+        .await
+    }
+
+    /// `GET /api/v1/conversations?site=` with a verified identity: (reference, token), newest
+    /// first.
+    pub async fn conversations(
+        &self,
+        site: &str,
+        identity: &[(&'static str, String)],
+    ) -> Result<Vec<(String, String)>, ApiError> {
+        let headers: Vec<(&str, &str)> = identity.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let v = send(
+            &self.url("/api/v1/conversations", &[("site", site)]),
+            None,
+            &headers,
+            None,
+        )
+        .await?;
+        Ok(list(&v, "conversations")
+            .iter()
+            .map(|c| (text(&c, "reference"), text(&c, "conversation_token")))
+            .collect())
     }
 }
 

@@ -404,6 +404,110 @@ pub fn flow_messages(locale: &str) -> &'static FlowMessages {
     }
 }
 
+/// The strings of the live conversation, satisfaction, the launcher badge and support hours,
+/// in their own table: only the chunks that use them read it.
+#[derive(Debug)]
+pub struct LiveMessages {
+    pub status: &'static str,
+    pub status_open: &'static str,
+    pub status_pending: &'static str,
+    pub status_solved: &'static str,
+    pub resolved_question: &'static str,
+    pub rating_legend: &'static str,
+    /// The five rating choices, poor to great.
+    pub ratings: [&'static str; 5],
+    pub comment_label: &'static str,
+    pub send_answer: &'static str,
+    pub answer_needed: &'static str,
+    pub thanks_answer: &'static str,
+    pub reopen: &'static str,
+    pub reopened: &'static str,
+    /// After the launcher's label: one unread reply, `{n}` unread replies.
+    pub unread_one: &'static str,
+    pub unread_n: &'static str,
+    /// Support is closed: `{when}` it opens; without a next opening.
+    pub closed_until: &'static str,
+    pub closed: &'static str,
+    pub earlier: &'static str,
+    /// The site needs a verified identity and the host page gave none.
+    pub sign_in_first: &'static str,
+}
+
+pub const LIVE_EN: LiveMessages = LiveMessages {
+    status: "Status:",
+    status_open: "Open – we'll get back to you",
+    status_pending: "Waiting for your reply",
+    status_solved: "Solved",
+    resolved_question: "Was your issue resolved?",
+    rating_legend: "How would you rate our help? (optional)",
+    ratings: ["1 – Poor", "2", "3", "4", "5 – Great"],
+    comment_label: "Anything else to tell us? (optional)",
+    send_answer: "Send answer",
+    answer_needed: "Please choose Yes or No.",
+    thanks_answer: "Thanks for your answer!",
+    reopen: "Reopen conversation",
+    reopened: "Your conversation is open again. We'll get back to you.",
+    unread_one: "1 unread reply",
+    unread_n: "{n} unread replies",
+    closed_until: "We're closed now; we'll reply from {when}.",
+    closed: "We're closed now; we'll reply as soon as we're back.",
+    earlier: "Your earlier conversations",
+    sign_in_first: "Please sign in to your account on this site to contact support.",
+};
+
+pub const LIVE_DE: LiveMessages = LiveMessages {
+    status: "Status:",
+    status_open: "Offen – wir melden uns",
+    status_pending: "Wartet auf Ihre Antwort",
+    status_solved: "Gelöst",
+    resolved_question: "Wurde Ihr Problem gelöst?",
+    rating_legend: "Wie bewerten Sie unsere Hilfe? (optional)",
+    ratings: ["1 – Schlecht", "2", "3", "4", "5 – Sehr gut"],
+    comment_label: "Möchten Sie uns noch etwas sagen? (optional)",
+    send_answer: "Antwort senden",
+    answer_needed: "Bitte wählen Sie Ja oder Nein.",
+    thanks_answer: "Danke für Ihre Antwort!",
+    reopen: "Gespräch wieder öffnen",
+    reopened: "Ihr Gespräch ist wieder offen. Wir melden uns.",
+    unread_one: "1 ungelesene Antwort",
+    unread_n: "{n} ungelesene Antworten",
+    closed_until: "Wir sind gerade nicht erreichbar; wir antworten ab {when}.",
+    closed: "Wir sind gerade nicht erreichbar; wir antworten, sobald wir zurück sind.",
+    earlier: "Ihre früheren Gespräche",
+    sign_in_first: "Bitte melden Sie sich auf dieser Website an, um den Support zu kontaktieren.",
+};
+
+pub const LIVE_AR: LiveMessages = LiveMessages {
+    status: "الحالة:",
+    status_open: "مفتوحة – سنعود إليك",
+    status_pending: "بانتظار ردك",
+    status_solved: "تم الحل",
+    resolved_question: "هل تم حل مشكلتك؟",
+    rating_legend: "كيف تقيّم مساعدتنا؟ (اختياري)",
+    ratings: ["1 – ضعيف", "2", "3", "4", "5 – ممتاز"],
+    comment_label: "هل تريد إضافة شيء؟ (اختياري)",
+    send_answer: "إرسال الإجابة",
+    answer_needed: "يرجى اختيار نعم أو لا.",
+    thanks_answer: "شكرًا على إجابتك!",
+    reopen: "إعادة فتح المحادثة",
+    reopened: "محادثتك مفتوحة مرة أخرى. سنعود إليك.",
+    unread_one: "رد واحد غير مقروء",
+    unread_n: "{n} ردود غير مقروءة",
+    closed_until: "نحن مغلقون الآن؛ سنرد ابتداءً من {when}.",
+    closed: "نحن مغلقون الآن؛ سنرد فور عودتنا.",
+    earlier: "محادثاتك السابقة",
+    sign_in_first: "يرجى تسجيل الدخول إلى حسابك على هذا الموقع للتواصل مع الدعم.",
+};
+
+/// The live strings for a locale tag, chosen like [`table`].
+pub fn live_messages(locale: &str) -> &'static LiveMessages {
+    match language(locale).as_str() {
+        "de" => &LIVE_DE,
+        "ar" => &LIVE_AR,
+        _ => &LIVE_EN,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -430,6 +534,11 @@ mod tests {
                 "{lang}"
             );
             assert!(f.rating_n.contains("{n}"), "{lang}");
+        }
+        for (lang, l) in [("en", &LIVE_EN), ("de", &LIVE_DE), ("ar", &LIVE_AR)] {
+            assert_eq!(live_messages(lang).reopen, l.reopen, "{lang}");
+            assert!(l.unread_n.contains("{n}"), "{lang}");
+            assert!(l.closed_until.contains("{when}"), "{lang}");
         }
     }
 }

@@ -30,6 +30,7 @@ mod handoff;
 mod http;
 mod i18n;
 mod insights;
+mod live;
 mod search;
 mod session;
 

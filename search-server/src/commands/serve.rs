@@ -153,8 +153,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     )
     .with_graceful_shutdown(async {
         shutdown_signal().await;
-        // Open consoles' event streams would keep the shutdown waiting.
-        crate::http::agent::inbox::close_event_streams();
+        // Open event streams (consoles, customers' widgets) would keep the shutdown waiting.
+        crate::live::close_event_streams();
     })
     .await
     .context("the server stopped with an error")?;

@@ -5,7 +5,7 @@ use baton_core::TicketRef;
 use serde::Serialize;
 
 use crate::cli::TicketShowArgs;
-use crate::storage::{Storage, StoredMessage, StoredTicket};
+use crate::storage::{Satisfaction, Storage, StoredMessage, StoredTicket, TicketStatus};
 
 /// A ticket as `baton ticket show` prints it.
 #[derive(Debug, Serialize)]
@@ -26,6 +26,19 @@ pub struct TicketView {
     /// The messages after the handoff, oldest first: the customer's, agents' replies and
     /// internal notes (`author`).
     pub messages: Vec<MessageView>,
+    /// `open`, `pending` or `solved`.
+    pub status: String,
+    /// The customer's answers to "Was your issue resolved?", oldest first.
+    pub satisfaction: Vec<SatisfactionView>,
+}
+
+/// A satisfaction answer as `baton ticket show` prints it.
+#[derive(Debug, Serialize)]
+pub struct SatisfactionView {
+    pub resolved: bool,
+    pub rating: Option<u8>,
+    pub comment: Option<String>,
+    pub created_at: String,
 }
 
 /// A message of a ticket as `baton ticket show` prints it.
@@ -49,7 +62,12 @@ impl From<StoredMessage> for MessageView {
 }
 
 impl TicketView {
-    pub fn new(ticket: StoredTicket, messages: Vec<StoredMessage>) -> anyhow::Result<TicketView> {
+    pub fn new(
+        ticket: StoredTicket,
+        messages: Vec<StoredMessage>,
+        status: TicketStatus,
+        satisfaction: Vec<Satisfaction>,
+    ) -> anyhow::Result<TicketView> {
         let transcript = serde_json::from_str(&ticket.transcript_json)
             .with_context(|| format!("the transcript of {} is not valid JSON", ticket.reference))?;
         Ok(TicketView {
@@ -65,6 +83,16 @@ impl TicketView {
             summary: ticket.summary,
             transcript,
             messages: messages.into_iter().map(MessageView::from).collect(),
+            status: status.as_str().to_owned(),
+            satisfaction: satisfaction
+                .into_iter()
+                .map(|s| SatisfactionView {
+                    resolved: s.resolved,
+                    rating: s.rating,
+                    comment: s.comment,
+                    created_at: s.created_at,
+                })
+                .collect(),
         })
     }
 }
@@ -86,10 +114,18 @@ pub async fn show_ticket(args: TicketShowArgs) -> anyhow::Result<()> {
         .ticket_messages(&reference)
         .await
         .context("cannot read the ticket's messages")?;
+    let console = storage
+        .console_ticket(reference.as_str())
+        .await
+        .context("cannot read the ticket's status")?;
     storage.close().await;
     let ticket =
         ticket.ok_or_else(|| anyhow!("no ticket {reference} in {}", args.data_dir.display()))?;
-    let json = serde_json::to_string_pretty(&TicketView::new(ticket, messages)?)?;
+    let (status, satisfaction) = console.map_or((TicketStatus::Open, Vec::new()), |c| {
+        (c.status, c.satisfaction)
+    });
+    let json =
+        serde_json::to_string_pretty(&TicketView::new(ticket, messages, status, satisfaction)?)?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "{json}")?;
     out.flush()?;

@@ -1,7 +1,8 @@
-//! The customer's side of a ticket after the handoff: `GET /api/v1/conversations/{reference}`
-//! and `POST /api/v1/conversations/{reference}/messages` (the conversation token as
-//! `Authorization: Bearer …`), and `POST /api/v1/handoff-drafts`, which saves an unfinished
-//! handoff form for the "Still need help?" follow-up.
+//! The customer's side of a ticket after the handoff: `GET /api/v1/conversations/{reference}`,
+//! `POST /api/v1/conversations/{reference}/messages`, `…/satisfaction` and `…/reopen` (the
+//! conversation token as `Authorization: Bearer …`; the live stream `…/events` is in
+//! [`super::conversation_events`]), and `POST /api/v1/handoff-drafts`, which saves an
+//! unfinished handoff form for the "Still need help?" follow-up.
 //!
 //! `GET /api/v1/conversations?site=…` lists a verified customer's conversations (the identity
 //! in the `Baton-Identity-Id` and `Baton-Identity-Hash` headers). Conversation calls that carry
@@ -16,14 +17,17 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use baton_core::TicketRef;
 use baton_core::api::{
-    Conversation, ConversationList, ConversationMessage, ConversationSummary, DraftRequest,
-    DraftResponse, NewMessageRequest,
+    Conversation, ConversationList, ConversationMessage, ConversationStatus, ConversationSummary,
+    DraftRequest, DraftResponse, NewMessageRequest, SatisfactionAnswer, SatisfactionRequest,
 };
 
 use super::AppState;
 use super::api::{client_of, idempotency_key, rate_limited, storage_error};
 use super::error::{ApiError, ApiJson, ApiQuery};
-use crate::storage::{DraftFields, MessageOutcome, NewMessage, StoredMessage};
+use crate::storage::{
+    DraftFields, MessageOutcome, NewMessage, NewSatisfaction, SatisfactionOutcome, StoredMessage,
+    TicketStatus,
+};
 
 fn not_found() -> ApiError {
     ApiError::new(
@@ -145,6 +149,98 @@ pub async fn conversation(
         urgency: ticket.urgency,
         reply_by: ticket.reply_by,
         messages,
+        satisfaction_due: view.satisfaction.due,
+        satisfaction: view.satisfaction.latest.map(|s| SatisfactionAnswer {
+            resolved: s.resolved,
+            rating: s.rating,
+            comment: s.comment,
+            created_at: s.created_at,
+        }),
+        events_cursor: view.cursor.to_string(),
+    }))
+}
+
+/// The customer answers "Was your issue resolved?" for the ticket's current solve: validate,
+/// redact the comment, then the answer, its change row and (for `resolved: false`) the
+/// reopening in one transaction before answering `201` with the status. A ticket that is not
+/// solved is `409 satisfaction_not_due`; a second answer for the same solve is `409
+/// satisfaction_already_given` (the first one stands; see `storage::satisfaction`).
+pub async fn answer_satisfaction(
+    State(state): State<AppState>,
+    Path(reference): Path<String>,
+    headers: HeaderMap,
+    extensions: axum::http::Extensions,
+    ApiJson(request): ApiJson<SatisfactionRequest>,
+) -> Result<Response, ApiError> {
+    let (reference, token) = credentials(&reference, &headers)?;
+    check_identity(&state, &headers, &extensions)?;
+    if let Err(refused) = state.handoff.limiter.check(&client_of(&extensions)) {
+        return Ok(rate_limited(refused));
+    }
+    request.validate()?;
+    let knowledge = state.knowledge.current();
+    let comment = request
+        .comment
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(|c| knowledge.redactor.redact(c));
+    let answer = NewSatisfaction {
+        resolved: request.resolved,
+        rating: request.rating,
+        comment: comment.as_deref(),
+    };
+    let outcome = state
+        .storage
+        .answer_satisfaction(&reference, &token, &answer, time::OffsetDateTime::now_utc())
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+        .ok_or_else(not_found)?;
+    match outcome {
+        SatisfactionOutcome::Stored(status) => {
+            tracing::info!(reference = %reference, resolved = request.resolved, rating = ?request.rating, "satisfaction stored");
+            Ok((
+                StatusCode::CREATED,
+                Json(ConversationStatus {
+                    status: status.as_str().to_owned(),
+                }),
+            )
+                .into_response())
+        }
+        SatisfactionOutcome::NotDue => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "satisfaction_not_due",
+            "This conversation is not solved, so there is nothing to rate yet.",
+        )),
+        SatisfactionOutcome::AlreadyGiven => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "satisfaction_already_given",
+            "You already answered for this conversation. Thank you!",
+        )),
+    }
+}
+
+/// Reopens the conversation in one click: status `open` (a change by the customer), `200` with
+/// the status; reopening an open conversation changes nothing.
+pub async fn reopen(
+    State(state): State<AppState>,
+    Path(reference): Path<String>,
+    headers: HeaderMap,
+    extensions: axum::http::Extensions,
+) -> Result<Json<ConversationStatus>, ApiError> {
+    let (reference, token) = credentials(&reference, &headers)?;
+    check_identity(&state, &headers, &extensions)?;
+    let changed = state
+        .storage
+        .reopen_conversation(&reference, &token, time::OffsetDateTime::now_utc())
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+        .ok_or_else(not_found)?;
+    if changed {
+        tracing::info!(reference = %reference, "reopened by the customer");
+    }
+    Ok(Json(ConversationStatus {
+        status: TicketStatus::Open.as_str().to_owned(),
     }))
 }
 

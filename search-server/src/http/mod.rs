@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod agent;
 pub mod api;
+pub mod conversation_events;
 pub mod conversations;
 pub mod error;
 pub mod events;
@@ -115,6 +116,18 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/api/v1/conversations/{reference}/messages",
             post(conversations::add_message).layer(DefaultBodyLimit::max(MESSAGE_BODY_LIMIT)),
+        )
+        .route(
+            "/api/v1/conversations/{reference}/events",
+            get(conversation_events::events),
+        )
+        .route(
+            "/api/v1/conversations/{reference}/satisfaction",
+            post(conversations::answer_satisfaction),
+        )
+        .route(
+            "/api/v1/conversations/{reference}/reopen",
+            post(conversations::reopen),
         )
         .route(
             "/api/v1/events",

@@ -43,7 +43,71 @@ pub struct ConversationView {
     pub status: String,
     /// Customer and agent messages, oldest first; never notes.
     pub messages: Vec<StoredMessage>,
+    /// Whether "Was your issue resolved?" is due, and the latest answer.
+    pub satisfaction: super::SatisfactionState,
+    /// Where the event stream resumes to hear only what came after this view.
+    pub cursor: EventCursor,
 }
+
+/// How far a customer's event stream has gone: the last message id and the last change id it
+/// passed. Written `<message>-<change>`, the `id` of each event (so `Last-Event-ID` resumes).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EventCursor {
+    pub message: i64,
+    pub change: i64,
+}
+
+impl std::fmt::Display for EventCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{}", self.message, self.change)
+    }
+}
+
+impl std::str::FromStr for EventCursor {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        let (message, change) = s.trim().split_once('-').ok_or(())?;
+        let cursor = EventCursor {
+            message: message.parse().map_err(|_| ())?,
+            change: change.parse().map_err(|_| ())?,
+        };
+        (cursor.message >= 0 && cursor.change >= 0)
+            .then_some(cursor)
+            .ok_or(())
+    }
+}
+
+/// Something the customer's event stream tells, with the cursor just after it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConversationEvent {
+    /// A customer's or an agent's message (never a note).
+    Message {
+        cursor: EventCursor,
+        message: StoredMessage,
+    },
+    /// The ticket's status changed.
+    Status {
+        cursor: EventCursor,
+        /// `open`, `pending` or `solved`.
+        status: String,
+        /// Whether the customer changed it (a reopen), not an agent.
+        by_customer: bool,
+        created_at: String,
+    },
+}
+
+impl ConversationEvent {
+    pub fn cursor(&self) -> EventCursor {
+        match self {
+            ConversationEvent::Message { cursor, .. }
+            | ConversationEvent::Status { cursor, .. } => *cursor,
+        }
+    }
+}
+
+/// Most events one read of [`Storage::conversation_events`] answers per kind.
+const EVENTS_PER_READ: i64 = 100;
 
 /// One of a verified customer's conversations, for their list.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -120,6 +184,25 @@ pub(super) async fn message_by_id(
     message_from_row(&row)
 }
 
+/// The cursor after everything ticket `ticket_id` has now.
+async fn cursor_of(
+    conn: &mut SqliteConnection,
+    ticket_id: i64,
+) -> Result<EventCursor, StorageError> {
+    let row = sqlx::query(
+        "SELECT (SELECT COALESCE(MAX(id), 0) FROM ticket_messages WHERE ticket_id = ?) AS m, \
+                (SELECT COALESCE(MAX(id), 0) FROM ticket_changes WHERE ticket_id = ?) AS c",
+    )
+    .bind(ticket_id)
+    .bind(ticket_id)
+    .fetch_one(conn)
+    .await?;
+    Ok(EventCursor {
+        message: row.try_get("m")?,
+        change: row.try_get("c")?,
+    })
+}
+
 fn message_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<StoredMessage, StorageError> {
     Ok(StoredMessage {
         id: row.try_get("id")?,
@@ -142,9 +225,96 @@ impl Storage {
         hex(&mac.finalize().into_bytes())
     }
 
+    /// The id of the ticket `token` opens (see [`Storage::conversation`]).
+    pub async fn conversation_ticket(
+        &self,
+        reference: &TicketRef,
+        token: &str,
+    ) -> Result<Option<i64>, StorageError> {
+        let mut conn = self.pool.acquire().await?;
+        Ok(Storage::open_conversation(&mut conn, reference, token)
+            .await?
+            .map(|(id, _, _)| id))
+    }
+
+    /// Where a stream of this ticket starts to hear only what happens from now on.
+    pub async fn conversation_cursor(&self, ticket_id: i64) -> Result<EventCursor, StorageError> {
+        let mut conn = self.pool.acquire().await?;
+        cursor_of(&mut conn, ticket_id).await
+    }
+
+    /// What happened to the conversation of ticket `ticket_id` after `after`: its customer's
+    /// and agents' messages and its status changes, oldest first, each with the cursor just
+    /// after it. Notes, assignments and tags are never told.
+    pub async fn conversation_events(
+        &self,
+        ticket_id: i64,
+        after: EventCursor,
+    ) -> Result<Vec<ConversationEvent>, StorageError> {
+        let mut conn = self.pool.acquire().await?;
+        let messages = sqlx::query(
+            "SELECT id, author, body, created_at FROM ticket_messages \
+             WHERE ticket_id = ? AND id > ? AND author IN ('customer', 'agent') \
+             ORDER BY id LIMIT ?",
+        )
+        .bind(ticket_id)
+        .bind(after.message)
+        .bind(EVENTS_PER_READ)
+        .fetch_all(&mut *conn)
+        .await?;
+        let changes = sqlx::query(
+            "SELECT id, agent_id, detail, created_at FROM ticket_changes \
+             WHERE ticket_id = ? AND id > ? AND what = 'status' ORDER BY id LIMIT ?",
+        )
+        .bind(ticket_id)
+        .bind(after.change)
+        .bind(EVENTS_PER_READ)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut messages = messages
+            .iter()
+            .map(message_from_row)
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .peekable();
+        let mut changes = changes.iter().peekable();
+        let mut cursor = after;
+        let mut events = Vec::new();
+        loop {
+            let message_first = match (messages.peek(), changes.peek()) {
+                (None, None) => break,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (Some(m), Some(c)) => {
+                    let at: String = c.try_get("created_at")?;
+                    m.created_at <= at
+                }
+            };
+            let event = if message_first {
+                let Some(message) = messages.next() else {
+                    break;
+                };
+                cursor.message = message.id;
+                ConversationEvent::Message { cursor, message }
+            } else {
+                let Some(row) = changes.next() else { break };
+                cursor.change = row.try_get("id")?;
+                let agent: Option<i64> = row.try_get("agent_id")?;
+                ConversationEvent::Status {
+                    cursor,
+                    status: row.try_get("detail")?,
+                    by_customer: agent.is_none(),
+                    created_at: row.try_get("created_at")?,
+                }
+            };
+            events.push(event);
+        }
+        Ok(events)
+    }
+
     /// The ticket's id and status when `token` opens it; `None` for an unknown reference, a
     /// wrong token and a ticket without conversation alike.
-    async fn open_conversation(
+    pub(super) async fn open_conversation(
         conn: &mut SqliteConnection,
         reference: &TicketRef,
         token: &str,
@@ -195,10 +365,14 @@ impl Storage {
             .iter()
             .map(message_from_row)
             .collect::<Result<_, _>>()?;
+        let satisfaction = super::satisfaction::state(&mut conn, id, &status).await?;
+        let cursor = cursor_of(&mut conn, id).await?;
         Ok(Some(ConversationView {
             ticket,
             status,
             messages,
+            satisfaction,
+            cursor,
         }))
     }
 
@@ -331,6 +505,7 @@ impl Storage {
             .await?;
         }
         tx.commit().await?;
+        self.notifier.ticket_changed(ticket_id);
         Ok(Some(MessageOutcome::Created(StoredMessage {
             id: message_id,
             author: "customer".into(),

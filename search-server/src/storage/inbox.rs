@@ -125,11 +125,12 @@ pub struct TicketMessage {
     pub created_at: String,
 }
 
-/// A change an agent made to a ticket.
+/// A change an agent or the customer made to a ticket.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TicketChange {
-    pub agent_name: String,
-    /// `status`, `assign`, `tag_added` or `tag_removed`.
+    /// `None`: the customer made it (from the widget).
+    pub agent_name: Option<String>,
+    /// `status`, `assign`, `tag_added`, `tag_removed` or `satisfaction`.
     pub what: String,
     pub detail: String,
     pub created_at: String,
@@ -147,6 +148,8 @@ pub struct ConsoleTicket {
     pub messages: Vec<TicketMessage>,
     /// Oldest first.
     pub changes: Vec<TicketChange>,
+    /// The customer's satisfaction answers, oldest first.
+    pub satisfaction: Vec<super::Satisfaction>,
 }
 
 /// An email to the customer that goes out with an agent's reply (through the outbox).
@@ -332,7 +335,7 @@ impl Storage {
         .collect::<Result<Vec<_>, StorageError>>()?;
         let changes = sqlx::query(
             "SELECT c.what, c.detail, c.created_at, a.name AS agent_name \
-             FROM ticket_changes c JOIN agents a ON a.id = c.agent_id \
+             FROM ticket_changes c LEFT JOIN agents a ON a.id = c.agent_id \
              WHERE c.ticket_id = ? ORDER BY c.id",
         )
         .bind(id)
@@ -356,6 +359,7 @@ impl Storage {
             tags: self.tags_of(&[id]).await?.remove(&id).unwrap_or_default(),
             messages,
             changes,
+            satisfaction: self.satisfaction_answers(id).await?,
         }))
     }
 
@@ -425,6 +429,7 @@ impl Storage {
             .await?;
         }
         tx.commit().await?;
+        self.notifier.ticket_changed(ticket_id);
         Ok(message_id)
     }
 
@@ -445,9 +450,20 @@ impl Storage {
             .await?;
         let changed = done.rows_affected() == 1;
         if changed {
-            log_change(&mut tx, ticket_id, agent_id, "status", status.as_str(), now).await?;
+            log_change(
+                &mut tx,
+                ticket_id,
+                Some(agent_id),
+                "status",
+                status.as_str(),
+                now,
+            )
+            .await?;
         }
         tx.commit().await?;
+        if changed {
+            self.notifier.ticket_changed(ticket_id);
+        }
         Ok(changed)
     }
 
@@ -480,8 +496,9 @@ impl Storage {
             .bind(ticket_id)
             .execute(&mut *tx)
             .await?;
-        log_change(&mut tx, ticket_id, agent_id, "assign", &email, now).await?;
+        log_change(&mut tx, ticket_id, Some(agent_id), "assign", &email, now).await?;
         tx.commit().await?;
+        self.notifier.ticket_changed(ticket_id);
         Ok(true)
     }
 
@@ -504,9 +521,12 @@ impl Storage {
         .await?;
         let added = done.rows_affected() == 1;
         if added {
-            log_change(&mut tx, ticket_id, agent_id, "tag_added", tag, now).await?;
+            log_change(&mut tx, ticket_id, Some(agent_id), "tag_added", tag, now).await?;
         }
         tx.commit().await?;
+        if added {
+            self.notifier.ticket_changed(ticket_id);
+        }
         Ok(added)
     }
 
@@ -526,17 +546,21 @@ impl Storage {
             .await?;
         let removed = done.rows_affected() == 1;
         if removed {
-            log_change(&mut tx, ticket_id, agent_id, "tag_removed", tag, now).await?;
+            log_change(&mut tx, ticket_id, Some(agent_id), "tag_removed", tag, now).await?;
         }
         tx.commit().await?;
+        if removed {
+            self.notifier.ticket_changed(ticket_id);
+        }
         Ok(removed)
     }
 }
 
-async fn log_change(
+/// Logs a change of a ticket by an agent, or by its customer (`agent_id` `None`).
+pub(super) async fn log_change(
     tx: &mut sqlx::SqliteConnection,
     ticket_id: i64,
-    agent_id: i64,
+    agent_id: Option<i64>,
     what: &str,
     detail: &str,
     now: OffsetDateTime,

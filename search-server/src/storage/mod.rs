@@ -13,6 +13,7 @@ mod events;
 mod inbox;
 mod outbox;
 pub mod reports;
+mod satisfaction;
 mod surveys;
 mod views;
 
@@ -20,7 +21,8 @@ pub use admin::{ContentVersion, TOKEN_PREFIX};
 pub use agents::{Agent, FailedLogins, normalize_email};
 pub use backup::{BackupError, BackupReport, backup};
 pub use conversations::{
-    ConversationSummary, ConversationView, MessageOutcome, NewMessage, StoredMessage,
+    ConversationEvent, ConversationSummary, ConversationView, EventCursor, MessageOutcome,
+    NewMessage, StoredMessage,
 };
 pub use drafts::{ClaimedDraft, DraftFields, DraftOutcome};
 pub use events::{EventBatch, EventKind, NewEvent, day_of};
@@ -31,6 +33,7 @@ pub use inbox::{
 pub use outbox::{
     ClaimedDelivery, DeliveredMessage, DeliveryKind, NewHandoff, OutboxRow, OutboxState, unix_ms,
 };
+pub use satisfaction::{NewSatisfaction, Satisfaction, SatisfactionOutcome, SatisfactionState};
 pub use surveys::StoredSurvey;
 
 use std::path::{Path, PathBuf};
@@ -52,6 +55,10 @@ pub const DATABASE_FILE: &str = "baton.sqlite3";
 
 /// How long a statement waits for another writer before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Most event streams (customer conversations and consoles together) one client address may
+/// hold open: a few tabs each, not an unbounded number of connections.
+pub const MAX_STREAMS_PER_CLIENT: usize = 8;
 
 /// How many times a fresh reference is drawn before giving up (a collision is already rare).
 const REFERENCE_ATTEMPTS: usize = 16;
@@ -131,6 +138,11 @@ pub struct Storage {
     views: views::SharedViewCounts,
     /// The key conversation tokens are derived from (see [`Storage::conversation_token`]).
     conversation_key: std::sync::Arc<[u8]>,
+    /// Poked after every committed change of a ticket, for the event streams.
+    notifier: crate::live::Notifier,
+    /// Open event streams per client address. Kept here, next to the notifier they wait on,
+    /// so that each storage (each server) counts its own.
+    stream_slots: crate::live::StreamSlots,
 }
 
 impl Storage {
@@ -201,7 +213,19 @@ impl Storage {
             pool,
             views,
             conversation_key,
+            notifier: crate::live::Notifier::default(),
+            stream_slots: crate::live::StreamSlots::new(MAX_STREAMS_PER_CLIENT),
         })
+    }
+
+    /// Tells event streams about committed ticket changes (see [`crate::live`]).
+    pub fn notifier(&self) -> &crate::live::Notifier {
+        &self.notifier
+    }
+
+    /// The open event streams per client address.
+    pub fn stream_slots(&self) -> &crate::live::StreamSlots {
+        &self.stream_slots
     }
 
     /// Stores a ticket for a (validated) handoff, in one transaction, before returning, with

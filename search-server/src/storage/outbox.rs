@@ -249,6 +249,7 @@ impl Storage {
             .await?;
         }
         tx.commit().await?;
+        self.notifier.ticket_changed(ticket_id);
         Ok(HandoffOutcome::Created(ticket))
     }
 

@@ -3,7 +3,6 @@
 //! that says when the inbox changed, so the page refreshes its list without a reload.
 
 use std::convert::Infallible;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use axum::extract::rejection::QueryRejection;
@@ -22,8 +21,9 @@ use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::storage::{InboxFacets, InboxFilter, InboxTicket, TicketStatus};
 
-/// How often an open event stream looks for changes.
-pub const POLL: Duration = Duration::from_secs(2);
+/// How often an open event stream looks for changes when no notice came (writes from
+/// another process); changes made by this server are told at once by [`crate::live`].
+pub const POLL: Duration = Duration::from_secs(20);
 
 /// The inbox's query string; empty values mean "any".
 #[derive(Debug, Default, Deserialize)]
@@ -238,31 +238,27 @@ fn list(tickets: &[InboxTicket], now: &str, marker: &str) -> Markup {
     }
 }
 
-fn shutdown() -> &'static tokio::sync::watch::Sender<bool> {
-    static SHUTDOWN: OnceLock<tokio::sync::watch::Sender<bool>> = OnceLock::new();
-    SHUTDOWN.get_or_init(|| tokio::sync::watch::channel(false).0)
-}
-
-/// Ends every open event stream (and any opened later), so a graceful shutdown need not wait
-/// for consoles to close. Browsers reconnect to the next server on their own.
-pub fn close_event_streams() {
-    shutdown().send_replace(true);
-}
-
 struct Stream {
     state: AppState,
     token: String,
     last: Option<String>,
     first: bool,
+    changes: crate::live::Changes,
     stop: tokio::sync::watch::Receiver<bool>,
+    /// Given back when the stream ends.
+    _slot: crate::live::Slot,
     /// Counted in the open-streams gauge until the stream ends or the client goes away.
     _open: crate::telemetry::OpenStream,
 }
 
 /// `GET /agent/events`: an `inbox` event (its data and id: the inbox mark) whenever the
 /// inbox changed since the last event (or the `Last-Event-ID` the browser resumes with). Ends
-/// when the session does. Without a session: 401 JSON.
-pub async fn events(State(state): State<AppState>, headers: HeaderMap) -> Response {
+/// when the session does. Without a session: 401 JSON; over the per-address stream limit: 429.
+pub async fn events(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    extensions: axum::http::Extensions,
+) -> Response {
     let signed = match session::current(&state, &headers).await {
         Ok(Some(signed)) => signed,
         Ok(None) => {
@@ -279,12 +275,23 @@ pub async fn events(State(state): State<AppState>, headers: HeaderMap) -> Respon
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    let client = super::client_address(&extensions);
+    let Some(slot) = state.storage.stream_slots().take(&client) else {
+        return ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_streams",
+            "Too many live connections from this address; close other tabs and try again.",
+        )
+        .into_response();
+    };
     let start = Stream {
+        changes: state.storage.notifier().subscribe(),
         state,
         token: signed.token().to_owned(),
         last,
         first: true,
-        stop: shutdown().subscribe(),
+        stop: crate::live::closing(),
+        _slot: slot,
         _open: crate::telemetry::OpenStream::new(),
     };
     let stream = futures_util::stream::unfold(start, |mut s| async move {
@@ -294,6 +301,7 @@ pub async fn events(State(state): State<AppState>, headers: HeaderMap) -> Respon
             }
             if !s.first {
                 tokio::select! {
+                    () = s.changes.next(None) => {}
                     () = tokio::time::sleep(POLL) => {}
                     _ = s.stop.changed() => return None,
                 }

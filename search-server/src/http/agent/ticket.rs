@@ -16,7 +16,7 @@ use super::views::{self, Banner};
 use super::{PageError, timeline};
 use crate::http::AppState;
 use crate::storage::{
-    Agent, ConsoleTicket, CustomerEmail, MessageAuthor, TicketMessage, TicketStatus,
+    Agent, ConsoleTicket, CustomerEmail, MessageAuthor, Satisfaction, TicketMessage, TicketStatus,
 };
 
 /// Longest reply or note, in characters.
@@ -139,12 +139,13 @@ fn view(
                     p.body { (t.message) }
                 }
                 @for message in &ticket.messages { (message_item(message, &t.name)) }
+                @for answer in &ticket.satisfaction { (satisfaction_item(answer, &t.name)) }
             }
             @if !ticket.changes.is_empty() {
                 h3 { "Changes" }
                 ul.changes {
                     @for change in &ticket.changes {
-                        li { (views::time(&change.created_at)) " " (change.agent_name) " " (change_text(&change.what, &change.detail)) }
+                        li { (views::time(&change.created_at)) " " (change.agent_name.as_deref().unwrap_or("The customer")) " " (change_text(&change.what, &change.detail)) }
                     }
                 }
             }
@@ -264,6 +265,22 @@ fn message_item(message: &TicketMessage, customer: &str) -> Markup {
     }
 }
 
+/// The customer's answer to "Was your issue resolved?", in the conversation.
+fn satisfaction_item(answer: &Satisfaction, customer: &str) -> Markup {
+    html! {
+        li.message.from-customer.satisfaction data-testid="satisfaction" {
+            p.meta { strong { (customer) " (customer)" } " · satisfaction · " (views::time(&answer.created_at)) }
+            p.body {
+                (if answer.resolved { "Resolved" } else { "Not resolved (reopened)" })
+                @if let Some(rating) = answer.rating {
+                    " · " span.rating aria-label={"Rated " (rating) " out of 5"} { (rating) " / 5" }
+                }
+            }
+            @if let Some(comment) = &answer.comment { p.body.comment { (comment) } }
+        }
+    }
+}
+
 fn change_text(what: &str, detail: &str) -> String {
     match what {
         "status" => format!("set the status to {detail}"),
@@ -271,6 +288,8 @@ fn change_text(what: &str, detail: &str) -> String {
         "assign" => format!("assigned the ticket to {detail}"),
         "tag_added" => format!("added the tag {detail}"),
         "tag_removed" => format!("removed the tag {detail}"),
+        "satisfaction" if detail == "resolved" => "said the issue was resolved".to_owned(),
+        "satisfaction" => "said the issue was not resolved".to_owned(),
         other => format!("{other} {detail}"),
     }
 }
