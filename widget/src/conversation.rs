@@ -279,6 +279,16 @@ fn Satisfaction(
                 .await
             {
                 Ok(_) => {
+                    if stars > 0 {
+                        crate::insights::track(
+                            "survey_answered",
+                            &[
+                                ("rating", f64::from(stars).into()),
+                                ("solved", answer.into()),
+                                ("reference", reference.as_str().into()),
+                            ],
+                        );
+                    }
                     problem.set(None);
                     news.set(Some(
                         if answer { l.thanks_answer } else { l.reopened }.to_owned(),
