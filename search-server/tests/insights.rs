@@ -294,7 +294,10 @@ use baton_server::storage::reports::{
     ArticleFigures, Csat, FlowFunnel, FunnelStep, NO_TOPIC, QueryFigures, READ_SECONDS,
     SATISFIED_RATING, SearchDay, SlaTier, TOP_ROWS, Tally, UNASSIGNED,
 };
-use baton_server::storage::{MessageAuthor, NewHandoff, day_of, fingerprint};
+use baton_server::storage::{
+    MessageAuthor, NewHandoff, NewSatisfaction, SatisfactionOutcome, TicketStatus, day_of,
+    fingerprint,
+};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -355,10 +358,12 @@ fn ev(kind: EventKind, at: &mut i64, rng: &mut StdRng) -> NewEvent {
     NewEvent::new(kind, *at)
 }
 
-/// A deterministic month of sessions; `references` are tickets a survey may be about.
+/// A deterministic month of sessions; `references` are tickets a survey may be about, and
+/// the first handoffs submitted are theirs (in order).
 fn generate(references: &[String]) -> Vec<Session> {
     let mut rng = StdRng::seed_from_u64(20_261_101);
     let mut sessions = Vec::with_capacity(SESSIONS);
+    let mut handed = 0;
     for n in 0..SESSIONS {
         let day = rng.random_range(0..30);
         let mut at = FIRST_DAY_MS + day * DAY_MS + rng.random_range(0..DAY_MS - 4 * 3_600_000);
@@ -434,7 +439,13 @@ fn generate(references: &[String]) -> Vec<Session> {
             events.push(ev(EventKind::HandoffStarted, &mut at, &mut rng));
             if rng.random_bool(0.75) {
                 let mut sent = ev(EventKind::HandoffSubmitted, &mut at, &mut rng);
-                sent.reference = Some(format!("BT-{n:04}"));
+                sent.reference = Some(
+                    references
+                        .get(handed)
+                        .cloned()
+                        .unwrap_or_else(|| format!("BT-{n:04}")),
+                );
+                handed += 1;
                 events.push(sent);
             } else {
                 events.push(ev(EventKind::HandoffAbandoned, &mut at, &mut rng));
@@ -822,11 +833,29 @@ async fn check_flows(app: &TestApp, sessions: &[Session], filter: &ReportFilter)
     assert_eq!(report.len(), FLOWS.len());
 }
 
+/// The flow last started before the handoff that made ticket `reference`.
+fn ticket_topic(sessions: &[Session], reference: &str) -> String {
+    sessions
+        .iter()
+        .find_map(|s| {
+            let sent = s.events.iter().find(|e| {
+                e.kind == EventKind::HandoffSubmitted && e.reference.as_deref() == Some(reference)
+            })?;
+            Some(
+                last_before(s, EventKind::FlowStarted, sent.at_ms)?
+                    .flow_id
+                    .clone(),
+            )
+        })
+        .flatten()
+        .unwrap_or_else(|| NO_TOPIC.into())
+}
+
 async fn check_satisfaction(
     app: &TestApp,
     sessions: &[Session],
     filter: &ReportFilter,
-    assignees: &HashMap<String, String>,
+    tickets: &Tickets,
 ) {
     let report = app
         .storage
@@ -834,25 +863,59 @@ async fn check_satisfaction(
         .await
         .expect("satisfaction");
     let mut groups: [BTreeMap<String, (u64, u64)>; 4] = Default::default();
+    let mut add = |rating: i64, day: String, agent: Option<String>, topic: String| {
+        let happy = u64::from(rating >= SATISFIED_RATING);
+        let keys = [Some("all".to_owned()), Some(day), agent, Some(topic)];
+        for (g, key) in keys.into_iter().enumerate() {
+            if let Some(key) = key {
+                let c = groups[g].entry(key).or_insert((0, 0));
+                c.0 += 1;
+                c.1 += happy;
+            }
+        }
+    };
+    let agent_of = |reference: &str| {
+        tickets
+            .assignees
+            .get(reference)
+            .cloned()
+            .unwrap_or_else(|| UNASSIGNED.into())
+    };
+    let answered: BTreeSet<&str> = tickets
+        .answers
+        .iter()
+        .map(|a| a.reference.as_str())
+        .collect();
     for (_, e) in in_scope(sessions, filter, EventKind::SurveyAnswered) {
-        let happy = u64::from(e.rating.expect("rating") >= SATISFIED_RATING);
-        let mut add = |g: usize, key: String| {
-            let c = groups[g].entry(key).or_insert((0, 0));
-            c.0 += 1;
-            c.1 += happy;
-        };
-        add(0, "all".into());
-        add(1, day_of(e.at_ms));
-        if let Some(reference) = &e.reference {
+        // An event about a ticket that holds an answer repeats it: counted once, from the ticket.
+        if e.reference.as_deref().is_some_and(|r| answered.contains(r)) {
+            continue;
+        }
+        add(
+            e.rating.expect("rating"),
+            day_of(e.at_ms),
+            e.reference.as_deref().map(agent_of),
+            e.flow_id.clone().unwrap_or_else(|| NO_TOPIC.into()),
+        );
+    }
+    let mut comments = Vec::new();
+    for a in &tickets.answers {
+        let in_range =
+            a.day.as_str() >= filter.from.as_str() && a.day.as_str() <= filter.to.as_str();
+        if !in_range || filter.locale.as_deref().is_some_and(|l| l != a.locale) {
+            continue;
+        }
+        if let Some(rating) = a.rating {
             add(
-                2,
-                assignees
-                    .get(reference)
-                    .cloned()
-                    .unwrap_or_else(|| UNASSIGNED.into()),
+                rating,
+                a.day.clone(),
+                Some(agent_of(&a.reference)),
+                ticket_topic(sessions, &a.reference),
             );
         }
-        add(3, e.flow_id.clone().unwrap_or_else(|| NO_TOPIC.into()));
+        if let Some(comment) = &a.comment {
+            comments.push((a.created_at.clone(), a.reference.clone(), comment.clone()));
+        }
     }
     let csat = |g: &BTreeMap<String, (u64, u64)>| -> Vec<Csat> {
         g.iter()
@@ -869,11 +932,38 @@ async fn check_satisfaction(
     assert_eq!(report.by_agent, csat(&groups[2]));
     assert_eq!(report.by_topic, csat(&groups[3]));
     assert!(report.by_agent.len() >= 2, "{:?}", report.by_agent);
+    comments.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    comments.truncate(TOP_ROWS);
+    let shown: Vec<(String, String, String)> = report
+        .comments
+        .iter()
+        .map(|c| (c.created_at.clone(), c.about.clone(), c.comment.clone()))
+        .collect();
+    assert_eq!(shown, comments);
 }
 
-/// Tickets in the month with promises and agents' first replies; answers the references, the
-/// assignee of each assigned one, and the expected SLA rows for the whole month.
-async fn store_tickets(app: &TestApp) -> (Vec<String>, HashMap<String, String>, Vec<SlaTier>) {
+/// A customer's answer on a solved ticket, as the test gave it.
+struct TicketAnswer {
+    reference: String,
+    locale: &'static str,
+    created_at: String,
+    day: String,
+    rating: Option<i64>,
+    comment: Option<String>,
+}
+
+/// The tickets of the month: references, assignees' names, expected SLA rows and the answers
+/// customers gave once they were solved.
+struct Tickets {
+    references: Vec<String>,
+    assignees: HashMap<String, String>,
+    sla: Vec<SlaTier>,
+    answers: Vec<TicketAnswer>,
+}
+
+/// Tickets in the month with promises, agents' first replies, and most of them solved and
+/// answered by the customer (some not resolved, solved again and answered again).
+async fn store_tickets(app: &TestApp) -> Tickets {
     let hash = baton_server::password::hash("correct horse battery").expect("hash");
     let first = OffsetDateTime::from_unix_timestamp(FIRST_DAY_MS / 1000).expect("time");
     let ada = app
@@ -890,7 +980,9 @@ async fn store_tickets(app: &TestApp) -> (Vec<String>, HashMap<String, String>, 
     let mut references = Vec::new();
     let mut assignees = HashMap::new();
     let mut sla: BTreeMap<String, SlaTier> = BTreeMap::new();
+    let mut answers = Vec::new();
     for n in 0..60_i64 {
+        let locale = if n % 4 == 3 { "de" } else { "en" };
         let created = first + time::Duration::hours(n * 11);
         let urgency = ["high", "normal"][usize::from(n % 3 == 0)];
         let promise = time::Duration::hours(if urgency == "high" { 4 } else { 24 });
@@ -902,7 +994,7 @@ async fn store_tickets(app: &TestApp) -> (Vec<String>, HashMap<String, String>, 
             .store_handoff(&NewHandoff {
                 request: &request,
                 fingerprint: fingerprint(&request),
-                locale: "en",
+                locale,
                 idempotency_key: None,
                 urgency: Some(urgency.to_owned()),
                 reply_by: Some(rfc3339(reply_by)),
@@ -972,6 +1064,20 @@ async fn store_tickets(app: &TestApp) -> (Vec<String>, HashMap<String, String>, 
             );
             assignees.insert(reference.clone(), agent.name.clone());
         }
+        if n % 6 != 5 {
+            answer_after_solving(
+                app,
+                &ticket.reference,
+                id,
+                agent.id,
+                created,
+                locale,
+                &mut rng,
+            )
+            .await
+            .into_iter()
+            .for_each(|a| answers.push(a));
+        }
         references.push(reference);
     }
     let sla = sla
@@ -981,7 +1087,74 @@ async fn store_tickets(app: &TestApp) -> (Vec<String>, HashMap<String, String>, 
             t
         })
         .collect();
-    (references, assignees, sla)
+    Tickets {
+        references,
+        assignees,
+        sla,
+        answers,
+    }
+}
+
+/// Solves the ticket a day or two after `created` and answers as its customer; a "not
+/// resolved" answer reopens it, and it is solved and answered once more.
+async fn answer_after_solving(
+    app: &TestApp,
+    reference: &baton_core::TicketRef,
+    id: i64,
+    agent_id: i64,
+    created: OffsetDateTime,
+    locale: &'static str,
+    rng: &mut StdRng,
+) -> Vec<TicketAnswer> {
+    let token = app.storage.conversation_token(reference);
+    let mut at = created + time::Duration::hours(rng.random_range(20..60));
+    let mut answers = Vec::new();
+    for round in 0..2 {
+        assert!(
+            app.storage
+                .set_ticket_status(id, agent_id, TicketStatus::Solved, at)
+                .await
+                .expect("solve")
+        );
+        at += time::Duration::hours(3);
+        let resolved = round == 1 || rng.random_bool(0.75);
+        let rating = rng.random_bool(0.85).then(|| rng.random_range(1..=5_u8));
+        let comment = rng
+            .random_bool(0.4)
+            .then(|| format!("answer {} round {round}", reference.as_str()));
+        let outcome = app
+            .storage
+            .answer_satisfaction(
+                reference,
+                &token,
+                &NewSatisfaction {
+                    resolved,
+                    rating,
+                    comment: comment.as_deref(),
+                },
+                at,
+            )
+            .await
+            .expect("answer");
+        assert!(
+            matches!(outcome, Some(SatisfactionOutcome::Stored(_))),
+            "{outcome:?}"
+        );
+        let created_at = rfc3339(at);
+        answers.push(TicketAnswer {
+            reference: reference.as_str().to_owned(),
+            locale,
+            day: created_at[..10].to_owned(),
+            created_at,
+            rating: rating.map(i64::from),
+            comment,
+        });
+        if resolved {
+            break;
+        }
+        at += time::Duration::hours(5);
+    }
+    answers
 }
 
 fn rfc3339(at: OffsetDateTime) -> String {
@@ -992,8 +1165,15 @@ fn rfc3339(at: OffsetDateTime) -> String {
 #[tokio::test]
 async fn a_replayed_month_gives_the_figures_computed_from_its_events() {
     let app = TestApp::start().await;
-    let (references, assignees, sla) = store_tickets(&app).await;
-    let sessions = generate(&references);
+    let tickets = store_tickets(&app).await;
+    let sessions = generate(&tickets.references);
+    assert!(tickets.answers.len() > 40, "{}", tickets.answers.len());
+    assert!(
+        tickets
+            .answers
+            .iter()
+            .any(|a| ticket_topic(&sessions, &a.reference) != NO_TOPIC)
+    );
     let events: usize = sessions.iter().map(|s| s.events.len()).sum();
     assert!(events > 15_000, "{events}");
     let batches: Vec<EventBatch<'_>> = sessions
@@ -1033,9 +1213,12 @@ async fn a_replayed_month_gives_the_figures_computed_from_its_events() {
         check_self_service(&app, &sessions, filter).await;
         check_articles(&app, &sessions, filter).await;
         check_flows(&app, &sessions, filter).await;
-        check_satisfaction(&app, &sessions, filter, &assignees).await;
+        check_satisfaction(&app, &sessions, filter, &tickets).await;
     }
-    assert_eq!(app.storage.sla_report(&month).await.expect("sla"), sla);
+    assert_eq!(
+        app.storage.sla_report(&month).await.expect("sla"),
+        tickets.sla
+    );
 }
 
 #[tokio::test]

@@ -1,7 +1,9 @@
 // Verified identity in the widget, on a site that requires it (`[identity] required = true`):
 // without an identity the panel asks the customer to sign in instead of showing the handoff
 // form; with `Baton.identify({ id, hash, … })` (the hash computed as a site's server would) the
-// customer hands off twice, and the second conversation lists the first one to open.
+// customer hands off twice, and the second conversation lists the first one to open. In a fresh
+// browser with nothing stored, the same verified identity finds the newest conversation under
+// the search and, in it, the earlier one.
 
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -39,7 +41,7 @@ async function handOff(page, panel, message) {
   return (await response.json()).reference;
 }
 
-scenario('a site that requires verification asks to sign in; a verified customer sees earlier conversations', async ({ server, page }) => {
+scenario('a site that requires verification asks to sign in; a verified customer sees earlier conversations', async ({ server, page, browser }) => {
   await gotoFixture(page, server, '/account', hostPage());
   const panel = await openPanel(page);
   await panel.getByRole('button', { name: 'Talk to a person' }).click();
@@ -66,4 +68,19 @@ scenario('a site that requires verification asks to sign in; a verified customer
   await panel.locator('[data-testid="messages"]').getByText('My hub blinks red.').waitFor();
   await panel.getByRole('region', { name: 'Your earlier conversations' }).getByRole('button', { name: second }).waitFor();
   await expectNoAxeViolations(page, 'a verified customer\'s conversation with earlier ones');
+
+  // Another browser: no conversation stored, no entry until the verified identity is given.
+  const fresh = await browser.newPage();
+  await gotoFixture(fresh, server, '/account', hostPage());
+  const freshPanel = await openPanel(fresh);
+  await freshPanel.getByRole('searchbox').waitFor();
+  assert.equal(await freshPanel.locator('[data-testid="open-conversation"]').count(), 0);
+  await fresh.evaluate((identity) => window.Baton.identify(identity), { id, hash, name: 'Ada Lovelace', email: 'ada@example.com' });
+  await freshPanel.getByRole('button', { name: `Your conversation ${second}` }).click();
+  await freshPanel.getByRole('heading', { name: startsWith(`Your conversation ${second}`) }).waitFor();
+  await freshPanel.locator('[data-testid="messages"]').getByText('And the camera is offline.').waitFor();
+  await freshPanel.getByRole('region', { name: 'Your earlier conversations' }).getByRole('button', { name: first }).click();
+  await freshPanel.locator('[data-testid="messages"]').getByText('My hub blinks red.').waitFor();
+  await expectNoAxeViolations(fresh, 'a verified customer\'s conversations in a fresh browser');
+  await fresh.close();
 }, { contentDir: requiredIdentityContent() });

@@ -3,11 +3,14 @@
 // transcript and replies; the reply appears live in the customer's open conversation, and with
 // the panel closed the launcher shows an unread badge; the customer answers, the agent solves,
 // the customer rates 5 with a comment, and the console's ticket view and `baton ticket show`
-// hold all of it. Then the customer reopens in one click. axe-core finds nothing in the new
-// widget states.
+// hold all of it; the answer is stored as a `survey_answered` event too, and the satisfaction
+// report counts it once. Then the customer reopens in one click. axe-core finds nothing in the
+// new widget states.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { scenario, showTicket, startsWith } from './harness.mjs';
 import { DIALOG, expectNoAxeViolations, openPanel } from './widget-kit.mjs';
 
@@ -29,6 +32,13 @@ function addAgent(server, email, name, password) {
     child.once('exit', (code) => (code === 0 ? resolve(output) : reject(new Error(`baton agent add failed (${code}): ${output}`))));
     child.stdin.end(`${password}\n`);
   });
+}
+
+/** The stored `survey_answered` events (read with the sqlite3 shell). */
+async function surveyEvents(server) {
+  const { stdout } = await promisify(execFile)('sqlite3', ['-json', join(server.dataDir, 'baton.sqlite3'),
+    "SELECT rating, solved, reference FROM events WHERE kind = 'survey_answered' ORDER BY id"]);
+  return stdout.trim() ? JSON.parse(stdout) : [];
 }
 
 /** The launcher inside the widget's shadow root. */
@@ -138,6 +148,22 @@ scenario('a reply reaches the customer live, the badge counts it, the customer r
   }
   assert.equal(await conversation.locator('b').count(), 0, 'the comment is text');
   assert.match(await agent.locator('ul.changes').innerText(), /The customer said the issue was resolved/);
+
+  // The answer left the widget as an insights event (with its next batch); the satisfaction
+  // report counts it once, from the ticket.
+  let surveys = [];
+  for (let tries = 0; surveys.length === 0; tries += 1) {
+    assert.ok(tries < 150, 'the survey_answered event never arrived');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    surveys = await surveyEvents(server);
+  }
+  assert.deepEqual(surveys, [{ rating: 5, solved: 1, reference }]);
+  const report = await agent.context().request.get(`${server.url}/agent/reports/satisfaction?format=json`);
+  assert.equal(report.status(), 200);
+  const { overall, by_agent: byAgent, comments } = await report.json();
+  assert.deepEqual([overall.answers, overall.satisfied], [1, 1]);
+  assert.deepEqual(byAgent.map((c) => [c.key, c.answers]), [['(unassigned)', 1]]);
+  assert.deepEqual(comments.map((c) => [c.about, c.rating, c.comment]), [[reference, 5, 'Quick and kind <b>help</b>.']]);
 
   // Reopen is one click; the console sees the ticket open again.
   await panel.getByRole('button', { name: 'Reopen conversation' }).click();

@@ -101,10 +101,16 @@ impl Env {
             .with_untracked(|t| self.journal.with_value(|j| j.to_js(t)))
     }
 
+    /// Keeps the host's identity for this tab and prefills the form; a verified one (with a
+    /// `hash`) in a browser with no stored conversation has the conversation chunk look for the
+    /// customer's conversations (see [`crate::conversation::find`]).
     pub fn identify(self, identity: &JsValue) {
         if identity.is_object() {
             self.store.with_value(|s| s.set_json("identity", identity));
             self.prefill(identity);
+            if !text(identity, "hash").is_empty() {
+                crate::conversation::find(self);
+            }
         }
     }
 

@@ -57,16 +57,48 @@ pub fn conversation_screen(env: Env, show: bool) -> impl IntoView {
     chunked(env, move || conversation_chunk(env, show))
 }
 
+/// For a verified customer in a browser with no stored conversation: loads the `conversation`
+/// chunk, which looks for the customer's conversations (see [`newest`]).
+pub fn find(env: Env) {
+    if env.conversation.with_untracked(Option::is_none) {
+        spawn_local(async move {
+            _ = conversation_chunk(env, false).await;
+        });
+    }
+}
+
 /// The split point of the `conversation` chunk: starts [`crate::live`] for the stored
-/// conversation and, with `show`, answers its view (else nothing to show).
+/// conversation (without one, looks for a verified customer's newest) and, with `show`,
+/// answers its view (else nothing to show).
 #[wasm_split(conversation, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn conversation_chunk(env: Env, show: bool) -> Result<AnyView, SplitLoaderError> {
-    crate::live::live(env);
+    if crate::live::live(env).is_none() {
+        newest(env);
+    }
     Ok(if show {
         view! { <ConversationView env=env /> }.into_any()
     } else {
         ().into_any()
     })
+}
+
+/// Makes the newest of a verified customer's conversations (`GET /api/v1/conversations`) the
+/// widget's, for this page only (nothing is stored): the search screen then shows the same
+/// "Your conversation" entry as for a stored one, and its view lists the others.
+fn newest(env: Env) {
+    let identity = crate::live::identity_headers(env);
+    if identity.is_empty() {
+        return;
+    }
+    spawn_local(async move {
+        let site = env.site.get_value();
+        if let Ok(list) = env.api.get_value().conversations(&site, &identity).await
+            && let Some(first) = list.into_iter().next()
+            && env.conversation.with_untracked(Option::is_none)
+        {
+            env.conversation.set(Some(first));
+        }
+    });
 }
 
 /// A JSON body from `(key, value)` pairs.
@@ -279,6 +311,16 @@ fn Satisfaction(
                 .await
             {
                 Ok(_) => {
+                    if stars > 0 {
+                        crate::insights::track(
+                            "survey_answered",
+                            &[
+                                ("rating", f64::from(stars).into()),
+                                ("solved", answer.into()),
+                                ("reference", reference.as_str().into()),
+                            ],
+                        );
+                    }
                     problem.set(None);
                     news.set(Some(
                         if answer { l.thanks_answer } else { l.reopened }.to_owned(),

@@ -212,13 +212,29 @@ pub struct Csat {
 /// How satisfied customers said they were.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SatisfactionReport {
-    /// Every rating: `survey_answered` events and rated flow surveys.
+    /// Every rating: the answers on solved tickets, rated flow surveys, and `survey_answered`
+    /// events except those about a ticket that holds an answer (the same answer, counted once).
     pub overall: Csat,
     pub by_day: Vec<Csat>,
-    /// `survey_answered` events about a ticket, by the ticket's assignee.
+    /// Ratings about a ticket (its answers and events), by the ticket's assignee.
     pub by_agent: Vec<Csat>,
-    /// Ratings by flow ([`NO_TOPIC`] for surveys after no flow).
+    /// Ratings by flow ([`NO_TOPIC`] for surveys after no flow); a ticket's answers under the
+    /// flow last started before its handoff.
     pub by_topic: Vec<Csat>,
+    /// Comments of ticket answers and flow surveys, newest first, at most [`TOP_ROWS`].
+    pub comments: Vec<SurveyComment>,
+}
+
+/// A comment a customer left with a satisfaction answer.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SurveyComment {
+    /// RFC 3339 UTC.
+    pub created_at: String,
+    /// The ticket's reference, or the flow's id.
+    pub about: String,
+    pub rating: Option<i64>,
+    /// Redacted when stored.
+    pub comment: String,
 }
 
 /// Whether tickets of one urgency tier were answered in time.
@@ -629,18 +645,32 @@ impl Storage {
         &self,
         filter: &ReportFilter,
     ) -> Result<SatisfactionReport, StorageError> {
-        // Every rating in range: (day, topic, agent) with the rating.
+        // Every rating in range: (day, topic, agent) with the rating. An event about a ticket
+        // that holds an answer repeats that answer (the widget sends one for each).
         let ratings = format!(
             "SELECT e.day AS day, COALESCE(e.flow_id, '{NO_TOPIC}') AS topic, \
                CASE WHEN e.reference IS NULL THEN NULL \
                  ELSE COALESCE(a.name, '{UNASSIGNED}') END AS agent, e.rating AS rating \
              FROM events e LEFT JOIN tickets t ON t.reference = e.reference \
                LEFT JOIN agents a ON a.id = t.assignee_id \
-             WHERE {SCOPE} \
+             WHERE {SCOPE} AND (t.id IS NULL OR NOT EXISTS \
+               (SELECT 1 FROM ticket_satisfaction x WHERE x.ticket_id = t.id)) \
              UNION ALL \
              SELECT SUBSTR(f.created_at, 1, 10), f.flow_id, NULL, f.rating FROM flow_surveys f \
              WHERE f.rating IS NOT NULL AND SUBSTR(f.created_at, 1, 10) >= ? \
-               AND SUBSTR(f.created_at, 1, 10) <= ? AND (? = '' OR f.locale = ?)"
+               AND SUBSTR(f.created_at, 1, 10) <= ? AND (? = '' OR f.locale = ?) \
+             UNION ALL \
+             SELECT SUBSTR(s.created_at, 1, 10), \
+               COALESCE((SELECT p.flow_id FROM events h JOIN events p \
+                   ON p.session_id = h.session_id AND p.kind = 'flow_started' \
+                     AND p.at_ms <= h.at_ms \
+                 WHERE h.kind = 'handoff_submitted' AND h.reference = t.reference \
+                 ORDER BY p.at_ms DESC, p.id DESC LIMIT 1), '{NO_TOPIC}'), \
+               COALESCE(a.name, '{UNASSIGNED}'), s.rating \
+             FROM ticket_satisfaction s JOIN tickets t ON t.id = s.ticket_id \
+               LEFT JOIN agents a ON a.id = t.assignee_id \
+             WHERE s.rating IS NOT NULL AND SUBSTR(s.created_at, 1, 10) >= ? \
+               AND SUBSTR(s.created_at, 1, 10) <= ? AND (? = '' OR t.locale = ?)"
         );
         let grouped = |by: &str| {
             format!(
@@ -660,11 +690,51 @@ impl Storage {
             by_day: self.csat(&grouped("r.day"), filter).await?,
             by_agent: self.csat(&grouped("r.agent"), filter).await?,
             by_topic: self.csat(&grouped("r.topic"), filter).await?,
+            comments: self.survey_comments(filter).await?,
         })
+    }
+
+    /// The newest [`TOP_ROWS`] comments of ticket answers and flow surveys in range.
+    async fn survey_comments(
+        &self,
+        filter: &ReportFilter,
+    ) -> Result<Vec<SurveyComment>, StorageError> {
+        let rows = sqlx::query(&format!(
+            "SELECT c.created_at, c.about, c.rating, c.comment FROM ( \
+               SELECT s.created_at, t.reference AS about, s.rating, s.comment, t.locale \
+               FROM ticket_satisfaction s JOIN tickets t ON t.id = s.ticket_id \
+               WHERE s.comment IS NOT NULL AND s.comment <> '' \
+               UNION ALL \
+               SELECT f.created_at, f.flow_id, f.rating, f.comment, f.locale FROM flow_surveys f \
+               WHERE f.comment <> '') c \
+             WHERE SUBSTR(c.created_at, 1, 10) >= ? AND SUBSTR(c.created_at, 1, 10) <= ? \
+               AND (? = '' OR c.locale = ?) \
+             ORDER BY c.created_at DESC, c.about LIMIT {TOP_ROWS}"
+        ))
+        .bind(&filter.from)
+        .bind(&filter.to)
+        .bind(filter.locale())
+        .bind(filter.locale())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(SurveyComment {
+                    created_at: r.try_get("created_at")?,
+                    about: r.try_get("about")?,
+                    rating: r.try_get("rating")?,
+                    comment: r.try_get("comment")?,
+                })
+            })
+            .collect()
     }
 
     async fn csat(&self, sql: &str, filter: &ReportFilter) -> Result<Vec<Csat>, StorageError> {
         let rows = bind_scope(sqlx::query(sql), "survey_answered", filter)
+            .bind(&filter.from)
+            .bind(&filter.to)
+            .bind(filter.locale())
+            .bind(filter.locale())
             .bind(&filter.from)
             .bind(&filter.to)
             .bind(filter.locale())

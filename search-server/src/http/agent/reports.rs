@@ -481,6 +481,24 @@ async fn render(state: &AppState, id: &str, filter: &ReportFilter) -> Result<Ren
                     &r.by_agent,
                 ),
                 csat_table("by-topic", "CSAT by flow", "Flow", &r.by_topic),
+                Table {
+                    id: "comments".into(),
+                    caption: "Survey comments, newest first".into(),
+                    columns: vec!["When", "Ticket or flow", "Rating", "Comment"],
+                    rows: r
+                        .comments
+                        .iter()
+                        .map(|c| {
+                            vec![
+                                Cell::Text(c.created_at.clone()),
+                                Cell::Text(c.about.clone()),
+                                c.rating
+                                    .map_or(Cell::Text(String::new()), |n| Cell::Count(n as u64)),
+                                Cell::Text(c.comment.clone()),
+                            ]
+                        })
+                        .collect(),
+                },
             ];
             let charts = vec![Chart {
                 title: "CSAT per day".into(),
