@@ -891,6 +891,10 @@ async fn check_satisfaction(
         if e.reference.as_deref().is_some_and(|r| answered.contains(r)) {
             continue;
         }
+        // One about a flow without a ticket repeats a stored flow survey, which counts instead.
+        if e.flow_id.is_some() && e.reference.is_none() {
+            continue;
+        }
         add(
             e.rating.expect("rating"),
             day_of(e.at_ms),

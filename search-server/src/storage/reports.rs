@@ -213,7 +213,8 @@ pub struct Csat {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SatisfactionReport {
     /// Every rating: the answers on solved tickets, rated flow surveys, and `survey_answered`
-    /// events except those about a ticket that holds an answer (the same answer, counted once).
+    /// events except those that repeat a stored answer (about a ticket that holds an answer, or
+    /// about a flow without a ticket: the flow survey itself counts), so each answer counts once.
     pub overall: Csat,
     pub by_day: Vec<Csat>,
     /// Ratings about a ticket (its answers and events), by the ticket's assignee.
@@ -645,15 +646,17 @@ impl Storage {
         &self,
         filter: &ReportFilter,
     ) -> Result<SatisfactionReport, StorageError> {
-        // Every rating in range: (day, topic, agent) with the rating. An event about a ticket
-        // that holds an answer repeats that answer (the widget sends one for each).
+        // Every rating in range: (day, topic, agent) with the rating. An event that repeats a
+        // stored answer is left out: one about a ticket that holds an answer, and one about a
+        // flow without a ticket (the widget sends one for each stored flow survey, which counts).
         let ratings = format!(
             "SELECT e.day AS day, COALESCE(e.flow_id, '{NO_TOPIC}') AS topic, \
                CASE WHEN e.reference IS NULL THEN NULL \
                  ELSE COALESCE(a.name, '{UNASSIGNED}') END AS agent, e.rating AS rating \
              FROM events e LEFT JOIN tickets t ON t.reference = e.reference \
                LEFT JOIN agents a ON a.id = t.assignee_id \
-             WHERE {SCOPE} AND (t.id IS NULL OR NOT EXISTS \
+             WHERE {SCOPE} AND (e.flow_id IS NULL OR e.reference IS NOT NULL) \
+               AND (t.id IS NULL OR NOT EXISTS \
                (SELECT 1 FROM ticket_satisfaction x WHERE x.ticket_id = t.id)) \
              UNION ALL \
              SELECT SUBSTR(f.created_at, 1, 10), f.flow_id, NULL, f.rating FROM flow_surveys f \
