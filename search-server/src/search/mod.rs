@@ -17,11 +17,11 @@ pub mod relevance;
 pub mod snippet;
 mod spelling;
 mod synonyms;
+mod top;
 
 use std::collections::HashMap;
 
 use baton_core::api::{SearchHit, SearchResponse};
-use tantivy::collector::{Count, TopDocs};
 use tantivy::indexer::NoMergePolicy;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
@@ -87,6 +87,8 @@ struct LocaleIndex {
     /// The slug of every document, by segment and document id: read once when the index is
     /// built (it never changes), so a hit needs no trip to the compressed document store.
     slugs: Vec<Vec<String>>,
+    /// The category of every document, for the facets.
+    categories: facets::CategoryTable,
     fields: Fields,
     analyzer: TextAnalyzer,
     synonyms: synonyms::SynonymTable,
@@ -180,12 +182,14 @@ impl SearchIndex {
                 .reload_policy(ReloadPolicy::Manual)
                 .try_into()?;
             let slugs = slugs(&reader.searcher(), fields.slug)?;
+            let categories = facets::CategoryTable::read(&reader.searcher(), CATEGORY_FIELD)?;
             let table = synonyms::SynonymTable::new(synonyms, &mut analyzer.clone());
             indexes.insert(
                 locale.to_owned(),
                 LocaleIndex {
                     reader,
                     slugs,
+                    categories,
                     fields,
                     analyzer,
                     synonyms: table,
@@ -223,26 +227,44 @@ impl SearchIndex {
             return Ok(empty(cleaned));
         }
         let searcher = target.reader.searcher();
-        let text_query = ranking::build(&mut words, &searcher, fields, &target.synonyms)?;
+        let plan = ranking::build(&mut words, &searcher, fields, &target.synonyms)?;
 
         let filters: Vec<Box<dyn Query>> = request
             .tags
             .iter()
             .map(|tag| exact(fields.tag, tag.trim()))
             .collect();
-        let faceted = with_filters(text_query, &filters);
         let limit = request.limit.clamp(1, MAX_LIMIT);
-        let top_docs = TopDocs::with_limit(limit).order_by_score();
-        let counts = facets::CategoryCounts::new(CATEGORY_FIELD);
-        let (top, total, categories) = match request.category.map(str::trim) {
+        let counts = facets::CategoryCounts::new(&target.categories);
+        let found = match request.category.map(str::trim) {
             Some(category) if !category.is_empty() => {
+                // The facets ignore the category filter, so the customer sees the others.
+                let faceted = with_filters(plan.matching.box_clone(), &filters);
                 let categories = searcher.search(&*faceted, &counts)?;
-                let filtered = with_filters(faceted, &[exact(fields.category, category)]);
-                let (top, total) = searcher.search(&*filtered, &(top_docs, Count))?;
-                (top, total, categories)
+                let mut filters: Vec<Box<dyn Query>> =
+                    filters.iter().map(|f| f.box_clone()).collect();
+                filters.push(exact(fields.category, category));
+                let found = top::search(
+                    &searcher,
+                    &plan,
+                    &|query| with_filters(query, &filters),
+                    limit,
+                    counts,
+                )?;
+                top::Found {
+                    categories,
+                    ..found
+                }
             }
-            _ => searcher.search(&*faceted, &(top_docs, Count, counts))?,
+            _ => top::search(
+                &searcher,
+                &plan,
+                &|query| with_filters(query, &filters),
+                limit,
+                counts,
+            )?,
         };
+        let (top, total, categories) = (found.hits, found.total, found.categories);
 
         let mut hits = Vec::with_capacity(top.len());
         let mut highlighter = snippet::Highlighter::new(&words, analyzer);
@@ -274,7 +296,7 @@ impl SearchIndex {
             query: cleaned,
             total: total as u64,
             hits,
-            facets: facets::sorted(categories),
+            facets: facets::sorted(target.categories.named(&categories)),
             suggestion,
             flows: Vec::new(),
         })
