@@ -135,14 +135,17 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Smallest answer that is compressed, in bytes.
+pub const COMPRESS_FROM: u16 = 860;
+
 /// Compression of answers made per request (the widget's files are sent as compressed at
 /// build time): the fastest level, since a search answer is a few KB and the default levels
-/// (brotli's is 11) cost more time than the bytes saved; nothing under 1 KB, where the
-/// framing outweighs the gain.
+/// (brotli's is 11) cost more time than the bytes saved; nothing under [`COMPRESS_FROM`]
+/// bytes, which would rarely save a packet.
 fn compression() -> CompressionLayer<impl Predicate> {
     CompressionLayer::new()
         .quality(CompressionLevel::Fastest)
-        .compress_when(DefaultPredicate::new().and(SizeAbove::new(1024)))
+        .compress_when(DefaultPredicate::new().and(SizeAbove::new(COMPRESS_FROM)))
 }
 
 /// The site a request names, when this server serves it; else `404 unknown_site`.
