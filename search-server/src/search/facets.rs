@@ -120,6 +120,22 @@ impl SegmentCollector for SegmentCounts {
 }
 
 impl CategoryTable {
+    /// How many categories there are; counts are indexed by [`CategoryTable::ord`].
+    pub(super) fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// The index of the category of document `doc` of the first segment, if it has one.
+    pub(super) fn ord(&self, doc: DocId) -> Option<usize> {
+        let ord = *self.ords.first()?.get(doc as usize)?;
+        (ord != NONE).then_some(ord as usize)
+    }
+
+    /// The index of the category `name`, if any document has it.
+    pub(super) fn ord_of(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| n == name)
+    }
+
     /// The counts of a [`CategoryCounts`] by category name, without empty ones.
     pub(super) fn named(&self, counts: &[u64]) -> BTreeMap<String, u64> {
         self.names

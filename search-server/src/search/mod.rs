@@ -10,6 +10,7 @@
 pub mod analysis;
 mod facets;
 pub mod flows;
+mod impact;
 pub mod pages;
 pub mod query;
 mod ranking;
@@ -28,7 +29,9 @@ use tantivy::schema::{
     FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
+use tantivy::{
+    DocAddress, DocId, Index, IndexReader, ReloadPolicy, Score, Searcher, TantivyDocument, Term,
+};
 
 use crate::content::{Library, LoadedArticle, LocaleSynonyms};
 
@@ -89,6 +92,8 @@ struct LocaleIndex {
     slugs: Vec<Vec<String>>,
     /// The category of every document, for the facets.
     categories: facets::CategoryTable,
+    /// Precomputed scores of every term (`None` if the index has several segments).
+    impacts: Option<impact::Impacts>,
     fields: Fields,
     analyzer: TextAnalyzer,
     synonyms: synonyms::SynonymTable,
@@ -183,6 +188,7 @@ impl SearchIndex {
                 .try_into()?;
             let slugs = slugs(&reader.searcher(), fields.slug)?;
             let categories = facets::CategoryTable::read(&reader.searcher(), CATEGORY_FIELD)?;
+            let impacts = impact::Impacts::build(&reader.searcher(), &fields)?;
             let table = synonyms::SynonymTable::new(synonyms, &mut analyzer.clone());
             indexes.insert(
                 locale.to_owned(),
@@ -190,6 +196,7 @@ impl SearchIndex {
                     reader,
                     slugs,
                     categories,
+                    impacts,
                     fields,
                     analyzer,
                     synonyms: table,
@@ -235,34 +242,65 @@ impl SearchIndex {
             .map(|tag| exact(fields.tag, tag.trim()))
             .collect();
         let limit = request.limit.clamp(1, MAX_LIMIT);
+        let category = request.category.map(str::trim).filter(|c| !c.is_empty());
+        let mut all_filters: Vec<Box<dyn Query>> = filters.iter().map(|f| f.box_clone()).collect();
+        all_filters.extend(category.map(|c| exact(fields.category, c)));
+        let filter = |query| with_filters(query, &all_filters);
         let counts = facets::CategoryCounts::new(&target.categories);
-        let found = match request.category.map(str::trim) {
-            Some(category) if !category.is_empty() => {
+        let found = match (&target.impacts, &plan.terms, category) {
+            (Some(impacts), Some(terms), _) => {
+                let scores = impacts.scores(terms);
+                let mut allowed: Option<Vec<bool>> = None;
+                for tag in request.tags {
+                    let having = impact::having(&searcher, fields.tag, tag.trim())?;
+                    allowed = Some(match allowed {
+                        None => having,
+                        Some(a) => a.iter().zip(&having).map(|(x, y)| *x && *y).collect(),
+                    });
+                }
+                let wanted = category.map(|c| target.categories.ord_of(c));
+                let mut categories = vec![0; target.categories.len()];
+                let mut candidates = Vec::new();
+                for (doc, &score) in scores.iter().enumerate() {
+                    if score <= 0.0 || allowed.as_ref().is_some_and(|a| !a[doc]) {
+                        continue;
+                    }
+                    let ord = target.categories.ord(doc as DocId);
+                    if let Some(ord) = ord {
+                        categories[ord] += 1;
+                    }
+                    if wanted.is_none_or(|w| w.is_some() && w == ord) {
+                        candidates.push((score, DocAddress::new(0, doc as DocId)));
+                    }
+                }
+                let total = candidates.len();
+                let keep = top::CANDIDATES.max(limit);
+                let best = |a: &(Score, DocAddress), b: &(Score, DocAddress)| {
+                    b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1))
+                };
+                if candidates.len() > keep {
+                    candidates.select_nth_unstable_by(keep - 1, best);
+                    candidates.truncate(keep);
+                }
+                candidates.sort_unstable_by(best);
+                let hits = top::hits(&searcher, &plan, &filter, &candidates, limit, total < keep)?;
+                top::Found {
+                    hits,
+                    total,
+                    categories,
+                }
+            }
+            (_, _, Some(_)) => {
                 // The facets ignore the category filter, so the customer sees the others.
                 let faceted = with_filters(plan.matching.box_clone(), &filters);
                 let categories = searcher.search(&*faceted, &counts)?;
-                let mut filters: Vec<Box<dyn Query>> =
-                    filters.iter().map(|f| f.box_clone()).collect();
-                filters.push(exact(fields.category, category));
-                let found = top::search(
-                    &searcher,
-                    &plan,
-                    &|query| with_filters(query, &filters),
-                    limit,
-                    counts,
-                )?;
+                let found = top::search(&searcher, &plan, &filter, limit, counts)?;
                 top::Found {
                     categories,
                     ..found
                 }
             }
-            _ => top::search(
-                &searcher,
-                &plan,
-                &|query| with_filters(query, &filters),
-                limit,
-                counts,
-            )?,
+            _ => top::search(&searcher, &plan, &filter, limit, counts)?,
         };
         let (top, total, categories) = (found.hits, found.total, found.categories);
 

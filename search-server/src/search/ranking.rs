@@ -36,7 +36,7 @@ use super::{Fields, SearchError};
 
 /// Weight of an exact word match per field: the more curated and shorter the field, the
 /// stronger its evidence (BM25 already favours short fields, so the steps are small).
-const FIELD_BOOSTS: [(TextField, f32); 4] = [
+pub(super) const FIELD_BOOSTS: [(TextField, f32); 4] = [
     (TextField::Title, 2.0),
     (TextField::Tags, 1.5),
     (TextField::Summary, 1.25),
@@ -56,7 +56,7 @@ pub const PHRASE_FACTOR: f32 = 0.25;
 pub const SYNONYM_FACTOR: f32 = 0.8;
 
 #[derive(Clone, Copy, Debug)]
-enum TextField {
+pub(super) enum TextField {
     Title,
     Tags,
     Summary,
@@ -64,7 +64,7 @@ enum TextField {
 }
 
 impl Fields {
-    fn text(&self, name: TextField) -> Field {
+    pub(super) fn text(&self, name: TextField) -> Field {
         match name {
             TextField::Title => self.title,
             TextField::Tags => self.tags,
@@ -91,6 +91,20 @@ pub(super) struct Plan {
     /// `PHRASE_FACTOR` × the field's). Each exact clause belongs to at most two neighbouring
     /// pairs (one when the query has two words), and every clause scores zero or more.
     pub proximity_bound: f32,
+    /// The matching clauses as words, for the precomputed scores of [`super::impact`]; `None`
+    /// when they hold a phrase (a synonym of several words).
+    pub terms: Option<MatchingTerms>,
+}
+
+/// What the matching clauses look for, in every text field with the field's boost.
+#[derive(Debug, Default)]
+pub(super) struct MatchingTerms {
+    /// Terms matched exactly, each with the fraction of an exact match it scores (one entry
+    /// per clause: a word typed twice counts twice).
+    pub exact: Vec<(String, f32)>,
+    /// Prefixes, each scoring [`PREFIX_FACTOR`] of the field's boost where a term of the field
+    /// starts with it.
+    pub prefixes: Vec<String>,
 }
 
 impl Plan {
@@ -120,6 +134,8 @@ pub(super) fn build(
     let mut add = |query: Box<dyn Query>, boost: f32| {
         clauses.push((Occur::Should, Box::new(BoostQuery::new(query, boost))));
     };
+    let mut terms = MatchingTerms::default();
+    let mut single_words = true;
     let mut known = Vec::with_capacity(words.len());
     for word in words.iter_mut() {
         let in_index = doc_freq(searcher, fields, &word.term)? > 0;
@@ -130,6 +146,18 @@ pub(super) fn build(
         } else {
             corrections(searcher, fields, word)?
         };
+        if in_index {
+            terms.exact.push((word.term.clone(), 1.0));
+        }
+        for correction in &corrections {
+            terms.exact.push((correction.clone(), TYPO_FACTOR));
+        }
+        if word.prefix {
+            terms.prefixes.push(word.term.clone());
+            if word.typed != word.term {
+                terms.prefixes.push(word.typed.clone());
+            }
+        }
         for (name, boost) in FIELD_BOOSTS {
             let field = fields.text(name);
             if in_index {
@@ -175,6 +203,10 @@ pub(super) fn build(
     let proximity_bound = PHRASE_FACTOR * if pairs > 1 { 2.0 } else { 1.0 };
     let mut extra = Vec::new();
     for synonym in synonyms.expand(words) {
+        match synonym.as_slice() {
+            [term] => terms.exact.push((term.clone(), SYNONYM_FACTOR)),
+            _ => single_words = false,
+        }
         for (name, boost) in FIELD_BOOSTS {
             let field = fields.text(name);
             let query: Box<dyn Query> = match synonym.as_slice() {
@@ -207,6 +239,7 @@ pub(super) fn build(
         matching: Box::new(BooleanQuery::new(clauses)),
         proximity,
         proximity_bound,
+        terms: single_words.then_some(terms),
     })
 }
 

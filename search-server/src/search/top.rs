@@ -55,23 +55,34 @@ pub(super) fn search(
     let wanted = CANDIDATES.max(limit);
     let top = TopDocs::with_limit(wanted).order_by_score();
     let (candidates, total, categories) = searcher.search(&*matching, &(top, Count, counts))?;
-    let hits = match rerank(
-        searcher,
-        plan,
-        &candidates,
-        limit,
-        candidates.len() < wanted,
-    )? {
+    let complete = candidates.len() < wanted;
+    let hits = hits(searcher, plan, filter, &candidates, limit, complete)?;
+    Ok(Found {
+        hits,
+        total,
+        categories,
+    })
+}
+
+/// The best `limit` hits of `plan` from `candidates`: at most [`CANDIDATES`] matches, best
+/// first by the matching clauses (every match if `complete`).
+pub(super) fn hits(
+    searcher: &Searcher,
+    plan: &Plan,
+    filter: &dyn Fn(Box<dyn Query>) -> Box<dyn Query>,
+    candidates: &[(Score, DocAddress)],
+    limit: usize,
+    complete: bool,
+) -> Result<Vec<(Score, DocAddress)>, SearchError> {
+    if plan.proximity.is_empty() {
+        return Ok(candidates.iter().take(limit).copied().collect());
+    }
+    Ok(match rerank(searcher, plan, candidates, limit, complete)? {
         Some(hits) => hits,
         None => {
             let whole = filter(plan.whole());
             searcher.search(&*whole, &TopDocs::with_limit(limit).order_by_score())?
         }
-    };
-    Ok(Found {
-        hits,
-        total,
-        categories,
     })
 }
 
@@ -216,6 +227,35 @@ mod tests {
                 for ((a, _), (b, _)) in found.hits.iter().zip(&whole) {
                     assert!((a - b).abs() <= 1e-4 * b.abs(), "{text}: {a} vs {b}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn precomputed_scores_are_the_matching_clauses_scores() {
+        let index = index();
+        let target = &index.locales["en"];
+        let searcher = target.reader.searcher();
+        let impacts = target.impacts.as_ref().expect("one segment");
+        for text in ["reset password", "hub rou", "pasword", "light ap", "zzz"] {
+            let mut words = query::words(text, &mut target.analyzer.clone());
+            let plan = ranking::build(&mut words, &searcher, &target.fields, &target.synonyms)
+                .expect("plan");
+            let scores = impacts.scores(plan.terms.as_ref().expect("single words"));
+            let all = searcher
+                .search(&*plan.matching, &TopDocs::with_limit(1000).order_by_score())
+                .expect("search");
+            assert_eq!(
+                scores.iter().filter(|s| **s > 0.0).count(),
+                all.len(),
+                "{text}"
+            );
+            for (score, address) in all {
+                let precomputed = scores[address.doc_id as usize];
+                assert!(
+                    (precomputed - score).abs() <= 1e-4 * score,
+                    "{text}: {precomputed} vs {score}"
+                );
             }
         }
     }
