@@ -2,14 +2,15 @@
 //!
 //! Starts the `baton` binary (next to this example in the target folder) on a free port with a
 //! content folder (the demo `kb-content/` by default) and a fresh data folder, then sends
-//! `--requests` searches from `--clients` concurrent clients (never longer than `--seconds`),
-//! in `--rounds` equal rounds: what customers type, as-you-type prefixes, typos, both locales,
-//! filters, hostile text, plus page suggestions and article reads. Prints p50/p99 latency,
-//! throughput and errors per round, and the server's resident memory (`VmRSS` from
-//! `/proc/<pid>/status`) after start, at its peak during each round and after each round, so
-//! a leak shows as growth from round to round. Stops the server with SIGTERM, by its pid.
+//! `--requests` requests in all (never longer than `--seconds`), shared equally by each number
+//! of concurrent clients in `--clients` (`1,16,64` by default), each in `--rounds` equal
+//! rounds: what customers type, as-you-type prefixes, typos, both locales, filters, hostile
+//! text, plus page suggestions and article reads. Prints p50/p99 latency, throughput and
+//! errors per round, and the server's resident memory (`VmRSS` from `/proc/<pid>/status`)
+//! after start, at its peak during each round and after each round, so a leak shows as growth
+//! from round to round. Stops the server with SIGTERM, by its pid.
 //!
-//! Run it with `cargo xtask bench load`.
+//! Run it with `cargo xtask bench load` (or `search-load`).
 
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
@@ -47,8 +48,13 @@ const REQUESTS: &[&str] = &[
 
 fn main() -> anyhow::Result<()> {
     let requests: usize = arg("--requests").unwrap_or(30_000);
-    let clients: usize = arg("--clients").unwrap_or(16).max(1);
-    let rounds: usize = arg("--rounds").unwrap_or(3).max(1);
+    let levels: Vec<usize> = arg::<String>("--clients")
+        .unwrap_or_else(|| "1,16,64".to_owned())
+        .split(',')
+        .filter_map(|c| c.trim().parse().ok())
+        .map(|c: usize| c.max(1))
+        .collect();
+    let rounds: usize = arg("--rounds").unwrap_or(2).max(1);
     let seconds: u64 = arg("--seconds").unwrap_or(60);
     let content: PathBuf = arg("--content-dir").unwrap_or_else(|| PathBuf::from("kb-content"));
     let data = tempfile::tempdir()?;
@@ -56,10 +62,11 @@ fn main() -> anyhow::Result<()> {
     let server = BatonServer::start(baton, &content, data.path())?;
     let pid = server.child.id();
     println!(
-        "baton serve (pid {pid}) on {} with {}: {requests} requests from {clients} clients \
-         in {rounds} rounds, at most {seconds} s",
+        "baton serve (pid {pid}) on {} with {}: {requests} requests, shared by {:?} concurrent \
+         clients, {rounds} rounds each, at most {seconds} s",
         server.addr,
-        content.display()
+        content.display(),
+        levels,
     );
     let agent = ureq::Agent::new_with_defaults();
     let base = format!("http://{}", server.addr);
@@ -68,10 +75,15 @@ fn main() -> anyhow::Result<()> {
 
     let deadline = Instant::now() + Duration::from_secs(seconds);
     println!();
-    println!("| round | requests | errors | p50 | p99 | max | requests/s | peak RSS | RSS after |");
-    println!("|---|---|---|---|---|---|---|---|---|");
-    let per_round = requests.div_ceil(rounds);
-    for round in 1..=rounds {
+    println!(
+        "| clients | round | requests | errors | p50 | p99 | max | requests/s | peak RSS | RSS after |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    let per_round = requests.div_ceil(rounds * levels.len().max(1));
+    let rounds = levels
+        .iter()
+        .flat_map(|&clients| (1..=rounds).map(move |round| (clients, round)));
+    for (clients, round) in rounds {
         let peak = AtomicU64::new(0);
         let done = AtomicBool::new(false);
         let next = AtomicUsize::new(0);
@@ -126,7 +138,7 @@ fn main() -> anyhow::Result<()> {
         };
         let errors = errors.load(Ordering::Relaxed);
         println!(
-            "| {round} | {} | {errors} | {:.2} ms | {:.2} ms | {:.2} ms | {:.0} | {} | {} |",
+            "| {clients} | {round} | {} | {errors} | {:.2} ms | {:.2} ms | {:.2} ms | {:.0} | {} | {} |",
             latencies.len() + errors,
             ms(at(0.50)),
             ms(at(0.99)),

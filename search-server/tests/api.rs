@@ -5,6 +5,7 @@ mod fixture;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use baton_core::TicketRef;
+use baton_server::http::COMPRESS_FROM;
 use fixture::{JS_FILE, PRECOMPRESSED, Setup, TestApp, WASM_FILE, encode, handoff};
 use serde_json::Value;
 
@@ -547,8 +548,17 @@ async fn the_root_serves_the_host_page_when_configured() {
 #[tokio::test]
 async fn responses_are_compressed_when_the_client_asks() {
     let app = TestApp::start().await;
+    // A search answer with several hits and snippets: large enough to be compressed.
+    const PATH: &str = "/api/v1/search?q=the%20hub%20reset%20password%20wifi%20router&limit=50";
+    let plain = app.get(PATH).await;
+    assert!(
+        plain.body.len() >= usize::from(COMPRESS_FROM),
+        "{} bytes",
+        plain.body.len()
+    );
+    assert_eq!(plain.header("content-encoding"), None);
     for encoding in ["gzip", "br"] {
-        let request = Request::get("/api/v1/articles/factory-reset-your-hub")
+        let request = Request::get(PATH)
             .header("accept-encoding", encoding)
             .body(Body::empty())
             .expect("request");
@@ -556,8 +566,19 @@ async fn responses_are_compressed_when_the_client_asks() {
         assert_eq!(answer.status, StatusCode::OK);
         assert_eq!(answer.header("content-encoding"), Some(encoding));
     }
-    let plain = app.get("/api/v1/articles/factory-reset-your-hub").await;
-    assert_eq!(plain.header("content-encoding"), None);
+}
+
+#[tokio::test]
+async fn small_answers_are_not_compressed() {
+    let app = TestApp::start().await;
+    let request = Request::get("/healthz")
+        .header("accept-encoding", "gzip, br")
+        .body(Body::empty())
+        .expect("request");
+    let answer = app.send(request).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert!(answer.body.len() < usize::from(COMPRESS_FROM));
+    assert_eq!(answer.header("content-encoding"), None);
 }
 
 #[tokio::test]

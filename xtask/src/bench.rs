@@ -4,8 +4,9 @@
 //! - `search-peers` (`search_peers.rs`): Baton's search endpoint next to plain tantivy, tantivy
 //!   with its snippet generator, SQLite FTS5 and PostgreSQL full-text search, on one generated
 //!   corpus and query set;
-//! - `load` (`search_load.rs`): a bounded load run against a real `baton serve` process on
-//!   127.0.0.1, with its latency, errors and memory over time;
+//! - `load` or `search-load` (`search_load.rs`): a bounded load run against a real `baton
+//!   serve` process on 127.0.0.1 at 1, 16 and 64 concurrent clients, with its latency, errors
+//!   and memory over time;
 //! - `handoffs` (`benches/handoffs.rs`): durable handoffs per second on SQLite;
 //! - `widget`: builds the widget for release, prints the bytes a visitor downloads (raw, gzip,
 //!   brotli) against the budgets, then measures in headless Chromium, on the demo page served by
@@ -30,7 +31,8 @@ pub enum Bench {
     /// Durable handoffs per second on SQLite (synchronous FULL and NORMAL, 1 and 4 connections).
     Handoffs,
     /// Bounded load on a real `baton serve` on 127.0.0.1: p50/p99, throughput, errors and the
-    /// server's memory round by round.
+    /// server's memory round by round, at 1, 16 and 64 concurrent clients.
+    #[command(alias = "search-load")]
     Load(LoadArgs),
     /// The widget's download size per visitor and its cost to the host page in Chromium.
     Widget(WidgetArgs),
@@ -58,14 +60,14 @@ pub struct PeersArgs {
 
 #[derive(Debug, ClapArgs)]
 pub struct LoadArgs {
-    /// Requests in all.
+    /// Requests in all, shared equally by the client counts.
     #[arg(long, default_value_t = 30_000)]
     pub requests: usize,
-    /// Concurrent clients.
-    #[arg(long, default_value_t = 16)]
-    pub clients: usize,
-    /// Rounds the requests are split into (memory is read after each).
-    #[arg(long, default_value_t = 3)]
+    /// Numbers of concurrent clients, one after the other (comma-separated).
+    #[arg(long, default_value = "1,16,64")]
+    pub clients: String,
+    /// Rounds each client count's requests are split into (memory is read after each).
+    #[arg(long, default_value_t = 2)]
     pub rounds: usize,
     /// Upper bound on the whole run, in seconds.
     #[arg(long, default_value_t = 60)]
@@ -130,7 +132,7 @@ pub fn run_bench(ws: &Workspace, bench: &Bench) -> Result<()> {
                     "--requests".to_owned(),
                     args.requests.to_string(),
                     "--clients".to_owned(),
-                    args.clients.to_string(),
+                    args.clients.clone(),
                     "--rounds".to_owned(),
                     args.rounds.to_string(),
                     "--seconds".to_owned(),

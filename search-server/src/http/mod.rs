@@ -24,7 +24,8 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::header::{CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
 use axum::http::{HeaderName, HeaderValue, Method};
 use axum::routing::{get, post};
-use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate, SizeAbove};
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -143,11 +144,24 @@ pub fn app(state: AppState) -> Router {
             X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
-        .layer(CompressionLayer::new())
+        .layer(compression())
         .layer(cors)
         .layer(axum::middleware::from_fn(metrics::track_requests))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Smallest answer that is compressed, in bytes.
+pub const COMPRESS_FROM: u16 = 860;
+
+/// Compression of answers made per request (the widget's files are sent as compressed at
+/// build time): the fastest level, since a search answer is a few KB and the default levels
+/// (brotli's is 11) cost more time than the bytes saved; nothing under [`COMPRESS_FROM`]
+/// bytes, which would rarely save a packet.
+fn compression() -> CompressionLayer<impl Predicate> {
+    CompressionLayer::new()
+        .quality(CompressionLevel::Fastest)
+        .compress_when(DefaultPredicate::new().and(SizeAbove::new(COMPRESS_FROM)))
 }
 
 /// The site a request names, when this server serves it; else `404 unknown_site`.

@@ -10,6 +10,7 @@
 pub mod analysis;
 mod facets;
 pub mod flows;
+mod impact;
 pub mod pages;
 pub mod query;
 mod ranking;
@@ -17,18 +18,20 @@ pub mod relevance;
 pub mod snippet;
 mod spelling;
 mod synonyms;
+mod top;
 
 use std::collections::HashMap;
 
 use baton_core::api::{SearchHit, SearchResponse};
-use tantivy::collector::{Count, TopDocs};
 use tantivy::indexer::NoMergePolicy;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
+use tantivy::{
+    DocAddress, DocId, Index, IndexReader, ReloadPolicy, Score, Searcher, TantivyDocument, Term,
+};
 
 use crate::content::{Library, LoadedArticle, LocaleSynonyms};
 
@@ -87,6 +90,10 @@ struct LocaleIndex {
     /// The slug of every document, by segment and document id: read once when the index is
     /// built (it never changes), so a hit needs no trip to the compressed document store.
     slugs: Vec<Vec<String>>,
+    /// The category of every document, for the facets.
+    categories: facets::CategoryTable,
+    /// Precomputed scores of every term (`None` if the index has several segments).
+    impacts: Option<impact::Impacts>,
     fields: Fields,
     analyzer: TextAnalyzer,
     synonyms: synonyms::SynonymTable,
@@ -180,12 +187,16 @@ impl SearchIndex {
                 .reload_policy(ReloadPolicy::Manual)
                 .try_into()?;
             let slugs = slugs(&reader.searcher(), fields.slug)?;
+            let categories = facets::CategoryTable::read(&reader.searcher(), CATEGORY_FIELD)?;
+            let impacts = impact::Impacts::build(&reader.searcher(), &fields)?;
             let table = synonyms::SynonymTable::new(synonyms, &mut analyzer.clone());
             indexes.insert(
                 locale.to_owned(),
                 LocaleIndex {
                     reader,
                     slugs,
+                    categories,
+                    impacts,
                     fields,
                     analyzer,
                     synonyms: table,
@@ -223,26 +234,75 @@ impl SearchIndex {
             return Ok(empty(cleaned));
         }
         let searcher = target.reader.searcher();
-        let text_query = ranking::build(&mut words, &searcher, fields, &target.synonyms)?;
+        let plan = ranking::build(&mut words, &searcher, fields, &target.synonyms)?;
 
         let filters: Vec<Box<dyn Query>> = request
             .tags
             .iter()
             .map(|tag| exact(fields.tag, tag.trim()))
             .collect();
-        let faceted = with_filters(text_query, &filters);
         let limit = request.limit.clamp(1, MAX_LIMIT);
-        let top_docs = TopDocs::with_limit(limit).order_by_score();
-        let counts = facets::CategoryCounts::new(CATEGORY_FIELD);
-        let (top, total, categories) = match request.category.map(str::trim) {
-            Some(category) if !category.is_empty() => {
-                let categories = searcher.search(&*faceted, &counts)?;
-                let filtered = with_filters(faceted, &[exact(fields.category, category)]);
-                let (top, total) = searcher.search(&*filtered, &(top_docs, Count))?;
-                (top, total, categories)
+        let category = request.category.map(str::trim).filter(|c| !c.is_empty());
+        let mut all_filters: Vec<Box<dyn Query>> = filters.iter().map(|f| f.box_clone()).collect();
+        all_filters.extend(category.map(|c| exact(fields.category, c)));
+        let filter = |query| with_filters(query, &all_filters);
+        let counts = facets::CategoryCounts::new(&target.categories);
+        let found = match (&target.impacts, &plan.terms, category) {
+            (Some(impacts), Some(terms), _) => {
+                let scores = impacts.scores(terms);
+                let mut allowed: Option<Vec<bool>> = None;
+                for tag in request.tags {
+                    let having = impact::having(&searcher, fields.tag, tag.trim())?;
+                    allowed = Some(match allowed {
+                        None => having,
+                        Some(a) => a.iter().zip(&having).map(|(x, y)| *x && *y).collect(),
+                    });
+                }
+                let wanted = category.map(|c| target.categories.ord_of(c));
+                let mut categories = vec![0; target.categories.len()];
+                let mut candidates = Vec::new();
+                for (doc, &score) in scores.iter().enumerate() {
+                    if score <= 0.0 || allowed.as_ref().is_some_and(|a| !a[doc]) {
+                        continue;
+                    }
+                    let ord = target.categories.ord(doc as DocId);
+                    if let Some(ord) = ord {
+                        categories[ord] += 1;
+                    }
+                    if wanted.is_none_or(|w| w.is_some() && w == ord) {
+                        candidates.push((score, DocAddress::new(0, doc as DocId)));
+                    }
+                }
+                let total = candidates.len();
+                let keep = top::CANDIDATES.max(limit);
+                let best = |a: &(Score, DocAddress), b: &(Score, DocAddress)| {
+                    b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1))
+                };
+                if candidates.len() > keep {
+                    candidates.select_nth_unstable_by(keep - 1, best);
+                    candidates.truncate(keep);
+                }
+                candidates.sort_unstable_by(best);
+                let hits = top::hits(&searcher, &plan, &filter, &candidates, limit, total < keep)?;
+                top::Found {
+                    hits,
+                    total,
+                    categories,
+                }
             }
-            _ => searcher.search(&*faceted, &(top_docs, Count, counts))?,
+            (_, _, Some(_)) => {
+                // The facets ignore the category filter, so the customer sees the others.
+                let faceted = with_filters(plan.matching.box_clone(), &filters);
+                let categories = searcher.search(&*faceted, &counts)?;
+                let found = top::search(&searcher, &plan, &filter, limit, counts)?;
+                top::Found {
+                    categories,
+                    ..found
+                }
+            }
+            _ => top::search(&searcher, &plan, &filter, limit, counts)?,
         };
+        let (top, total, categories) = (found.hits, found.total, found.categories);
 
         let mut hits = Vec::with_capacity(top.len());
         let mut highlighter = snippet::Highlighter::new(&words, analyzer);
@@ -274,7 +334,7 @@ impl SearchIndex {
             query: cleaned,
             total: total as u64,
             hits,
-            facets: facets::sorted(categories),
+            facets: facets::sorted(target.categories.named(&categories)),
             suggestion,
             flows: Vec::new(),
         })

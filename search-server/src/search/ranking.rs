@@ -14,6 +14,11 @@
 //!   as a phrase.
 //! - Neighbouring words of the query found close together (within [`PHRASE_SLOP`] extra
 //!   positions) in the title or body add a phrase score: proximity is evidence of meaning.
+//!
+//! The proximity clauses are kept apart ([`Plan::proximity`]): they only ever match articles
+//! the other clauses match, and decoding positions for every such article is most of the cost
+//! of a many-word query, so the search adds them to the best candidates only (see
+//! [`super::top`]). [`Plan::proximity_bound`] says how much they can add at most.
 
 use std::collections::HashMap;
 use std::ops::Bound;
@@ -31,7 +36,7 @@ use super::{Fields, SearchError};
 
 /// Weight of an exact word match per field: the more curated and shorter the field, the
 /// stronger its evidence (BM25 already favours short fields, so the steps are small).
-const FIELD_BOOSTS: [(TextField, f32); 4] = [
+pub(super) const FIELD_BOOSTS: [(TextField, f32); 4] = [
     (TextField::Title, 2.0),
     (TextField::Tags, 1.5),
     (TextField::Summary, 1.25),
@@ -51,7 +56,7 @@ pub const PHRASE_FACTOR: f32 = 0.25;
 pub const SYNONYM_FACTOR: f32 = 0.8;
 
 #[derive(Clone, Copy, Debug)]
-enum TextField {
+pub(super) enum TextField {
     Title,
     Tags,
     Summary,
@@ -59,13 +64,60 @@ enum TextField {
 }
 
 impl Fields {
-    fn text(&self, name: TextField) -> Field {
+    pub(super) fn text(&self, name: TextField) -> Field {
         match name {
             TextField::Title => self.title,
             TextField::Tags => self.tags,
             TextField::Summary => self.summary,
             TextField::Body => self.body,
         }
+    }
+}
+
+/// A query in two parts whose scores add up to the score of the whole query.
+pub(super) struct Plan {
+    /// Exact, typo, prefix and synonym clauses: which articles match, and most of their score.
+    pub matching: Box<dyn Query>,
+    /// The phrase clauses of neighbouring words, each boosted. An article they match is always
+    /// matched by [`Plan::matching`] (both words are exact clauses of the same field).
+    pub proximity: Vec<Box<dyn Query>>,
+    /// For every article, the proximity clauses together score at most this factor times its
+    /// score by [`Plan::matching`].
+    ///
+    /// Why: a phrase of two words in a field counts at most as many matches as the rarer word
+    /// occurs there, and BM25 grows with the count, so its score is at most
+    /// `(idf₁ + idf₂) · (k₁ + 1) · tf(min(f₁, f₂))` times its boost, which is [`PHRASE_FACTOR`]
+    /// times the two words' exact scores in that field (same field norms, boost
+    /// `PHRASE_FACTOR` × the field's). Each exact clause belongs to at most two neighbouring
+    /// pairs (one when the query has two words), and every clause scores zero or more.
+    pub proximity_bound: f32,
+    /// The matching clauses as words, for the precomputed scores of [`super::impact`]; `None`
+    /// when they hold a phrase (a synonym of several words).
+    pub terms: Option<MatchingTerms>,
+}
+
+/// What the matching clauses look for, in every text field with the field's boost.
+#[derive(Debug, Default)]
+pub(super) struct MatchingTerms {
+    /// Terms matched exactly, each with the fraction of an exact match it scores (one entry
+    /// per clause: a word typed twice counts twice).
+    pub exact: Vec<(String, f32)>,
+    /// Prefixes, each scoring [`PREFIX_FACTOR`] of the field's boost where a term of the field
+    /// starts with it.
+    pub prefixes: Vec<String>,
+}
+
+impl Plan {
+    /// The whole query as one: what the search runs when it cannot rank by candidates.
+    pub fn whole(&self) -> Box<dyn Query> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Should, self.matching.box_clone())];
+        clauses.extend(
+            self.proximity
+                .iter()
+                .map(|q| (Occur::Should, q.box_clone())),
+        );
+        Box::new(BooleanQuery::new(clauses))
     }
 }
 
@@ -76,11 +128,14 @@ pub(super) fn build(
     searcher: &Searcher,
     fields: &Fields,
     synonyms: &SynonymTable,
-) -> Result<Box<dyn Query>, SearchError> {
+) -> Result<Plan, SearchError> {
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut proximity: Vec<Box<dyn Query>> = Vec::new();
     let mut add = |query: Box<dyn Query>, boost: f32| {
         clauses.push((Occur::Should, Box::new(BoostQuery::new(query, boost))));
     };
+    let mut terms = MatchingTerms::default();
+    let mut single_words = true;
     let mut known = Vec::with_capacity(words.len());
     for word in words.iter_mut() {
         let in_index = doc_freq(searcher, fields, &word.term)? > 0;
@@ -91,6 +146,18 @@ pub(super) fn build(
         } else {
             corrections(searcher, fields, word)?
         };
+        if in_index {
+            terms.exact.push((word.term.clone(), 1.0));
+        }
+        for correction in &corrections {
+            terms.exact.push((correction.clone(), TYPO_FACTOR));
+        }
+        if word.prefix {
+            terms.prefixes.push(word.term.clone());
+            if word.typed != word.term {
+                terms.prefixes.push(word.typed.clone());
+            }
+        }
         for (name, boost) in FIELD_BOOSTS {
             let field = fields.text(name);
             if in_index {
@@ -107,10 +174,12 @@ pub(super) fn build(
             }
         }
     }
+    let mut pairs = 0;
     for (pair, known) in words.windows(2).zip(known.windows(2)) {
         if !(known[0] && known[1]) {
             continue;
         }
+        pairs += 1;
         for (name, boost) in [FIELD_BOOSTS[0], FIELD_BOOSTS[3]] {
             let field = fields.text(name);
             let first = pair[0].position;
@@ -124,11 +193,20 @@ pub(super) fn build(
                 })
                 .collect();
             let phrase = PhraseQuery::new_with_offset_and_slop(terms, PHRASE_SLOP);
-            add(Box::new(phrase), boost * PHRASE_FACTOR);
+            proximity.push(Box::new(BoostQuery::new(
+                Box::new(phrase),
+                boost * PHRASE_FACTOR,
+            )));
         }
     }
+    // A word is in one pair when the query has two known neighbours, else in up to two.
+    let proximity_bound = PHRASE_FACTOR * if pairs > 1 { 2.0 } else { 1.0 };
     let mut extra = Vec::new();
     for synonym in synonyms.expand(words) {
+        match synonym.as_slice() {
+            [term] => terms.exact.push((term.clone(), SYNONYM_FACTOR)),
+            _ => single_words = false,
+        }
         for (name, boost) in FIELD_BOOSTS {
             let field = fields.text(name);
             let query: Box<dyn Query> = match synonym.as_slice() {
@@ -157,7 +235,12 @@ pub(super) fn build(
             words.push(word);
         }
     }
-    Ok(Box::new(BooleanQuery::new(clauses)))
+    Ok(Plan {
+        matching: Box::new(BooleanQuery::new(clauses)),
+        proximity,
+        proximity_bound,
+        terms: single_words.then_some(terms),
+    })
 }
 
 fn term_query(field: Field, text: &str) -> Box<dyn Query> {
