@@ -14,7 +14,7 @@ use baton_server::http::agent::session::{
     MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_CLIENT, SESSION_TTL,
 };
 use baton_server::storage::{Agent, MessageAuthor, NewHandoff, TicketStatus, fingerprint};
-use fixture::{Answer, Setup, TestApp, encode, handoff};
+use fixture::{Answer, Setup, TestApp, csrf_field, encode, handoff};
 use http_body_util::BodyExt as _;
 use serde_json::json;
 use time::OffsetDateTime;
@@ -50,14 +50,6 @@ fn set_cookie_line<'a>(answer: &'a Answer, name: &str) -> Option<&'a str> {
 
 fn text(answer: &Answer) -> String {
     String::from_utf8_lossy(&answer.body).into_owned()
-}
-
-/// The value of the first hidden `csrf` field of a page.
-fn csrf_field(page: &str) -> String {
-    let re = regex::Regex::new(r#"name="csrf" value="([^"]*)""#).expect("regex");
-    re.captures(page)
-        .map(|c| c[1].to_owned())
-        .unwrap_or_else(|| panic!("no csrf field in {page}"))
 }
 
 fn form_body(fields: &[(&str, &str)]) -> String {

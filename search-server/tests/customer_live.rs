@@ -7,12 +7,12 @@
 mod fixture;
 
 use std::io::{BufRead as _, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use fixture::{Setup, TestApp, handoff};
+use fixture::{Process, Setup, TestApp, cookie_set, csrf_field, handoff};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use tower::ServiceExt as _;
@@ -378,15 +378,6 @@ async fn reopen_is_one_call_logged_as_the_customers_and_the_inbox_sees_it_open()
 
 // ---- A real server, a real agent in the console, a customer's stream. ----
 
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        _ = self.0.kill();
-        _ = self.0.wait();
-    }
-}
-
 fn baton(data: &std::path::Path, args: &[&str], stdin: Option<&str>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
         .args(args)
@@ -412,25 +403,6 @@ fn http() -> ureq::Agent {
         .timeout_global(Some(Duration::from_secs(30)))
         .build()
         .into()
-}
-
-fn cookie_set(response: &ureq::http::Response<ureq::Body>, name: &str) -> String {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|line| line.strip_prefix(&format!("{name}=")))
-        .and_then(|rest| rest.split(';').next())
-        .unwrap_or_else(|| panic!("no {name} cookie"))
-        .to_owned()
-}
-
-fn csrf_field(page: &str) -> String {
-    let re = regex::Regex::new(r#"name="csrf" value="([^"]*)""#).expect("regex");
-    re.captures(page)
-        .map(|c| c[1].to_owned())
-        .expect("a csrf field")
 }
 
 /// An agent signed in to the console of the server at `url`.

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::io::{BufRead as _, BufReader, Read as _};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -18,6 +18,8 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 
 mod fixture;
+
+use fixture::{Process, cookie_set, csrf_field};
 
 const SECRET: &str = "whsec_test_secret";
 
@@ -82,16 +84,6 @@ fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
             "timed out after {timeout:?} waiting for {what}"
         );
         std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// A child process killed (SIGKILL) when dropped.
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
     }
 }
 
@@ -825,26 +817,6 @@ fn a_follow_up_message_reaches_support_once_and_an_abandoned_form_the_customer_o
         "ticket emails, the message and the follow-up: {all}"
     );
     drop(baton);
-}
-
-/// The value of a cookie an answer sets.
-fn cookie_set(response: &ureq::http::Response<ureq::Body>, name: &str) -> String {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|line| line.strip_prefix(&format!("{name}=")))
-        .and_then(|rest| rest.split(';').next())
-        .unwrap_or_else(|| panic!("no {name} cookie"))
-        .to_owned()
-}
-
-fn csrf_field(page: &str) -> String {
-    let re = regex::Regex::new(r#"name="csrf" value="([^"]*)""#).expect("regex");
-    re.captures(page)
-        .map(|c| c[1].to_owned())
-        .expect("a csrf field")
 }
 
 #[test]
