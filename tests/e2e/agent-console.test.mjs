@@ -5,31 +5,13 @@
 // the sign-in page, the inbox or the ticket view.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { scenario } from './harness.mjs';
+import { addAgent, scenario } from './harness.mjs';
 
 const axeSource = createRequire(import.meta.url)('axe-core').source;
 
 const EMAIL = 'anna@nimbus.example';
 const PASSWORD = 'a long and secret passphrase';
-
-/** `baton agent add EMAIL --name NAME --password-stdin` against the server's database. */
-function addAgent(server, email, name, password) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.env.BATON_BIN,
-      ['agent', 'add', email, '--name', name, '--password-stdin', '--data-dir', server.dataDir],
-      { stdio: ['pipe', 'pipe', 'pipe'] },
-    );
-    let output = '';
-    child.stdout.on('data', (chunk) => { output += chunk; });
-    child.stderr.on('data', (chunk) => { output += chunk; });
-    child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve(output) : reject(new Error(`baton agent add failed (${code}): ${output}`))));
-    child.stdin.end(`${password}\n`);
-  });
-}
 
 /** A handoff through the public API, with a transcript the timeline shows. */
 async function handoff(server, message, query) {

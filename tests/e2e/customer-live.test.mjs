@@ -8,31 +8,14 @@
 // new widget states.
 
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { scenario, showTicket, startsWith } from './harness.mjs';
+import { addAgent, scenario, showTicket, startsWith } from './harness.mjs';
 import { DIALOG, expectNoAxeViolations, openPanel } from './widget-kit.mjs';
 
 const EMAIL = 'sam@nimbus.example';
 const PASSWORD = 'a long and secret passphrase';
-
-/** `baton agent add EMAIL --name NAME --password-stdin` against the server's database. */
-function addAgent(server, email, name, password) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.env.BATON_BIN,
-      ['agent', 'add', email, '--name', name, '--password-stdin', '--data-dir', server.dataDir],
-      { stdio: ['pipe', 'pipe', 'pipe'] },
-    );
-    let output = '';
-    child.stdout.on('data', (chunk) => { output += chunk; });
-    child.stderr.on('data', (chunk) => { output += chunk; });
-    child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve(output) : reject(new Error(`baton agent add failed (${code}): ${output}`))));
-    child.stdin.end(`${password}\n`);
-  });
-}
 
 /** The stored `survey_answered` events (read with the sqlite3 shell). */
 async function surveyEvents(server) {

@@ -113,6 +113,23 @@ export async function showTicket(server, reference) {
   return JSON.parse(stdout);
 }
 
+/** `baton agent add EMAIL --name NAME --password-stdin` against the server's database. */
+export function addAgent(server, email, name, password) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      required('BATON_BIN'),
+      ['agent', 'add', email, '--name', name, '--password-stdin', '--data-dir', server.dataDir],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk) => { output += chunk; });
+    child.stderr.on('data', (chunk) => { output += chunk; });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve(output) : reject(new Error(`baton agent add failed (${code}): ${output}`))));
+    child.stdin.end(`${password}\n`);
+  });
+}
+
 /** Creates an admin token with `baton admin-token create` in the server's database. */
 export async function createAdminToken(server) {
   const { stdout } = await promisify(execFile)(
